@@ -1,0 +1,198 @@
+/**
+ * The plugin SDK: the only module a plugin may import from this repository.
+ *
+ * A plugin is a folder under `plugins/` (or an npm package named in PLUGINS) whose `plugin` module's default
+ * export is `definePlugin({...})`. The server reads the manifest to list models and voices without loading any
+ * weights, and calls `create()` to get the backends. Nothing here depends on HTTP or NestJS, so plugin code can
+ * run inside worker threads.
+ */
+import type { Pcm } from '../../src/audio/pcm';
+
+export type { Pcm } from '../../src/audio/pcm';
+export { resample } from '../../src/audio/resample';
+
+/** What a model can be asked to do. */
+export type Task = 'speech' | 'transcription' | 'translation';
+
+export interface VoiceInfo {
+  /** The id clients pass as `voice` (e.g. `alloy`). */
+  id: string;
+  /** A human-readable name. */
+  name: string;
+  /** BCP-47 / ISO-639-1 language codes the voice speaks. */
+  languages: string[];
+}
+
+export interface ModelCapabilities {
+  /** Speech: audio is produced incrementally. Transcription: segments are reported as they are decoded. */
+  streaming?: boolean;
+  /** Transcription: word-level timestamps. */
+  wordTimestamps?: boolean;
+  /** Speech: zero-shot voice cloning from a reference clip. */
+  voiceCloning?: boolean;
+}
+
+export interface ModelInfo {
+  /** The id served at /v1/models and accepted as `model`. */
+  id: string;
+  tasks: Task[];
+  /** Who made the model (shown as `owned_by`). */
+  ownedBy: string;
+  /** Languages the model handles; omitted when it handles any. */
+  languages?: string[];
+  /** Speech models: the voices they offer. */
+  voices?: VoiceInfo[];
+  capabilities?: ModelCapabilities;
+}
+
+export interface PluginManifest {
+  models: ModelInfo[];
+  /**
+   * OpenAI model names this plugin would like to answer (e.g. `{ 'tts-1': 'espeak' }`). The server's ALIASES setting
+   * wins over these; among plugins, the one configured first wins.
+   */
+  aliases?: Record<string, string>;
+}
+
+/** What the server hands a plugin. */
+export interface PluginContext {
+  /** Where model weights live (MODELS_DIR). */
+  modelsDir: string;
+  /** Logger that never receives request content unless the operator asked for it. */
+  log: PluginLogger;
+}
+
+export interface PluginLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Speech
+
+export interface SpeechRequest {
+  model: string;
+  input: string;
+  /** A voice id from the manifest, or a custom voice id (`voice_…`). */
+  voice: string;
+  /** 0.25 – 4, 1 = normal. */
+  speed: number;
+  instructions?: string;
+  /** Extra JSON fields sent by the client that are not OpenAI's (backend-specific options, e.g. `seed`). */
+  extra: Record<string, unknown>;
+}
+
+export interface SpeechBackend {
+  /**
+   * Yields audio as it is produced. Each chunk carries its sample rate; the server resamples and encodes.
+   * Must stop promptly (throw or return) once `signal` is aborted.
+   */
+  synthesize(request: SpeechRequest, signal: AbortSignal): AsyncIterable<Pcm>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Transcription
+
+export interface TranscriptionRequest {
+  model: string;
+  task: 'transcribe' | 'translate';
+  /** 16 kHz mono audio in [-1, 1]. */
+  audio: Float32Array;
+  /** ISO-639-1 code; absent = detect. */
+  language?: string;
+  prompt?: string;
+  /** 0 – 1. */
+  temperature: number;
+  /** Which timestamps the client wants; the backend may skip work for the others. */
+  timestamps: { segment: boolean; word: boolean };
+}
+
+export interface TranscriptionSegment {
+  id: number;
+  seek: number;
+  /** Seconds from the start of the audio. */
+  start: number;
+  end: number;
+  text: string;
+  tokens: number[];
+  temperature: number;
+  avg_logprob: number;
+  compression_ratio: number;
+  no_speech_prob: number;
+}
+
+export interface TranscriptionWord {
+  word: string;
+  start: number;
+  end: number;
+}
+
+export interface TranscriptionResult {
+  text: string;
+  /** ISO-639-1 code of the (detected or given) language. */
+  language: string;
+  /** Seconds of audio. */
+  duration: number;
+  segments: TranscriptionSegment[];
+  words: TranscriptionWord[];
+}
+
+export interface TranscriptionProgress {
+  /** Called with each piece of text as it is decoded, in order; the pieces concatenate to the final text. */
+  onText?(delta: string): void;
+}
+
+export interface TranscriptionBackend {
+  transcribe(request: TranscriptionRequest, signal: AbortSignal, progress?: TranscriptionProgress): Promise<TranscriptionResult>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The plugin itself
+
+export interface PluginInstance {
+  speech?: SpeechBackend;
+  transcription?: TranscriptionBackend;
+  /** Releases models and native memory. */
+  dispose?(): Promise<void> | void;
+}
+
+export interface PluginDefinition {
+  /** Unique, lowercase, used in logs and config. */
+  id: string;
+  /** Models and aliases; may look at `modelsDir` to list what is installed. Must not load weights. */
+  describe(context: PluginContext): PluginManifest | Promise<PluginManifest>;
+  /** Builds the backends. Called once, on first use. */
+  create(context: PluginContext): PluginInstance | Promise<PluginInstance>;
+}
+
+export function definePlugin(definition: PluginDefinition): PluginDefinition {
+  return definition;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors a plugin throws to tell the client what was wrong with its request (the server answers 400).
+
+export class PluginInputError extends Error {
+  constructor(
+    message: string,
+    readonly param: string | null = null,
+    readonly code: string | null = 'invalid_value',
+  ) {
+    super(message);
+    this.name = 'PluginInputError';
+  }
+}
+
+/** Thrown (or rethrown) by a backend when it stopped because its AbortSignal fired. */
+export class CancelledError extends Error {
+  constructor(message = 'The request was cancelled.') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new CancelledError();
+}
