@@ -89,13 +89,8 @@ class LibavStreamEncoder implements StreamEncoder {
     private readonly lib: LibAVInstance,
     readonly sampleRate: number,
     private readonly setup: CodecSetup,
-    private readonly device: string,
-    private readonly ctx: number,
-    private readonly frame: number,
-    private readonly pkt: number,
+    private readonly native: NativeHandles,
     private readonly frameSize: number,
-    private readonly oc: number,
-    private readonly pb: number,
   ) {
     this.contentType = contentTypeFor(setup.format);
     this.inputRate = sampleRate;
@@ -132,8 +127,13 @@ class LibavStreamEncoder implements StreamEncoder {
       lib.ff_free_encoder_sync(ctx, frame, pkt);
       throw error;
     }
-    const encoder = new LibavStreamEncoder(lib, sampleRate, setup, device, ctx, frame, pkt, frameSize || 1024, oc, pb);
-    sinks.set(device, (data) => encoder.output.push(new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))));
+    const native: NativeHandles = { lib, device, ctx, frame, pkt, oc, pb };
+    const encoder = new LibavStreamEncoder(lib, sampleRate, setup, native, frameSize || 1024);
+    // The sink holds the encoder weakly, so an encoder its caller dropped (never finished or closed) can be
+    // collected, and the finalizer then frees its native contexts in the shared wasm heap.
+    const ref = new WeakRef(encoder);
+    sinks.set(device, (data) => ref.deref()?.collect(data));
+    abandoned.register(encoder, native, encoder);
     encoder.guard(() => {
       // Ogg: the OpusHead/OpusTags pages; flac: "fLaC" + STREAMINFO (total length 0 = unknown, fine for streams).
       const ret = lib.avformat_write_header_sync(oc, 0);
@@ -153,7 +153,7 @@ class LibavStreamEncoder implements StreamEncoder {
     if (!this.open) return [];
     this.guard(() => {
       this.writeFrames(true);
-      this.lib.av_write_trailer_sync(this.oc);
+      this.lib.av_write_trailer_sync(this.native.oc);
     });
     this.release();
     return this.drain();
@@ -196,10 +196,16 @@ class LibavStreamEncoder implements StreamEncoder {
     this.pending.copyWithin(0, offset, this.pendingLength);
     this.pendingLength -= offset;
     if (!frames.length && !final) return;
-    const packets = lib.ff_encode_multi_sync(this.ctx, this.frame, this.pkt, frames, final);
-    lib.ff_write_multi_sync(this.oc, this.pkt, packets, false);
+    const { ctx, frame, pkt, oc } = this.native;
+    const packets = lib.ff_encode_multi_sync(ctx, frame, pkt, frames, final);
+    lib.ff_write_multi_sync(oc, pkt, packets, false);
     // A null packet asks muxers that buffer (Ogg pages) to write out what they hold, so each push's audio leaves now.
-    lib.av_write_frame_sync(this.oc, 0);
+    lib.av_write_frame_sync(oc, 0);
+  }
+
+  /** Muxer output arrives here; the data is a view into the wasm heap, so it is copied. */
+  private collect(data: Uint8Array | Int8Array): void {
+    this.output.push(new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)));
   }
 
   private drain(): Uint8Array[] {
@@ -224,15 +230,33 @@ class LibavStreamEncoder implements StreamEncoder {
 
   private release(): void {
     this.open = false;
-    try {
-      // Closing the muxer's I/O context may still write buffered bytes, so the sink goes last.
-      this.lib.ff_free_muxer_sync(this.oc, this.pb);
-      this.lib.ff_free_encoder_sync(this.ctx, this.frame, this.pkt);
-      this.lib.unlink_sync(this.device);
-    } catch {
-      // Freeing on a broken instance can fail too; it is no longer shared, so nothing else depends on it.
-    } finally {
-      sinks.delete(this.device);
-    }
+    abandoned.unregister(this);
+    freeNative(this.native);
+  }
+}
+
+/** Everything an encoder owns inside the libav.js instance. */
+interface NativeHandles {
+  lib: LibAVInstance;
+  device: string;
+  ctx: number;
+  frame: number;
+  pkt: number;
+  oc: number;
+  pb: number;
+}
+
+const abandoned = new FinalizationRegistry<NativeHandles>(freeNative);
+
+function freeNative({ lib, device, ctx, frame, pkt, oc, pb }: NativeHandles): void {
+  try {
+    // Closing the muxer's I/O context may still write buffered bytes, so the sink goes last.
+    lib.ff_free_muxer_sync(oc, pb);
+    lib.ff_free_encoder_sync(ctx, frame, pkt);
+    lib.unlink_sync(device);
+  } catch {
+    // Freeing on a broken instance can fail too; it is no longer shared, so nothing else depends on it.
+  } finally {
+    sinks.delete(device);
   }
 }
