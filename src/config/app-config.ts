@@ -1,0 +1,33 @@
+import { AppConfig, ENV_SCHEMA } from './env.schema';
+
+export type { AppConfig } from './env.schema';
+
+/** Injection token for the validated configuration. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment once, at boot. Every bad setting is reported together, so an operator fixes them all
+ * in one go. The only place that reads `process.env` for server settings.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, setting] of Object.entries(ENV_SCHEMA)) {
+    const raw = env[name]?.trim();
+    const value = raw === undefined || raw === '' ? setting.default : raw;
+    try {
+      config[name] = setting.parse(value);
+    } catch (error) {
+      problems.push(`${name}=${JSON.stringify(value)}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as AppConfig;
+}

@@ -1,0 +1,55 @@
+/**
+ * Errors the engine raises. They say what went wrong in the client's terms; the HTTP layer maps them to
+ * OpenAI's error envelope (src/http/openai-error.ts).
+ */
+import type { Task } from '../../plugins/sdk';
+
+const TASK_NAMES: Record<Task, string> = {
+  speech: 'speech synthesis (/v1/audio/speech)',
+  transcription: 'transcription (/v1/audio/transcriptions)',
+  translation: 'translation (/v1/audio/translations)',
+};
+
+const HOW_TO_INSTALL: Record<Task, string> = {
+  speech: 'The built-in model `espeak` (alias `tts-1`) always works; GET /v1/models lists the others.',
+  transcription:
+    'No speech-to-text backend serves it: install a speech-to-text plugin and its model into MODELS_DIR (see the README, "Models"), map `whisper-1` to it with ALIASES, or use a model listed at GET /v1/models.',
+  translation:
+    'No translation backend serves it: install a multilingual speech-to-text plugin and its model into MODELS_DIR (see the README, "Models"), map `whisper-1` to it with ALIASES, or use a model listed at GET /v1/models.',
+};
+
+/** No plugin serves this model id (or alias). */
+export class ModelNotFoundError extends Error {
+  constructor(
+    readonly model: string,
+    readonly task?: Task,
+  ) {
+    super(
+      `The model \`${model}\` does not exist or is not installed on this server.` +
+        (task ? ` ${HOW_TO_INSTALL[task]}` : ' GET /v1/models lists the models this server serves.'),
+    );
+    this.name = 'ModelNotFoundError';
+  }
+}
+
+/** The model exists but cannot do what was asked (e.g. transcribe with a speech model). */
+export class TaskNotSupportedError extends Error {
+  constructor(
+    readonly model: string,
+    readonly task: Task,
+  ) {
+    super(`The model \`${model}\` does not support ${TASK_NAMES[task]}. ${HOW_TO_INSTALL[task]}`);
+    this.name = 'TaskNotSupportedError';
+  }
+}
+
+/** The client asked for something the model cannot do (a voice it lacks, word timestamps …). */
+export class UnsupportedOptionError extends Error {
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+    this.name = 'UnsupportedOptionError';
+  }
+}

@@ -1,0 +1,92 @@
+import { HttpException } from '@nestjs/common';
+import { CancelledError, PluginInputError } from '../../plugins/sdk';
+import { AudioInputError } from '../audio/errors';
+import { ModelNotFoundError, TaskNotSupportedError, UnsupportedOptionError } from '../engine/engine.errors';
+
+/** OpenAI's error body: all four keys are always present. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/** An error with everything the client needs: status and OpenAI's four fields. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string = 'invalid_request_error',
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+    /** Extra response headers (e.g. Allow, Retry-After). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toBody(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
+
+export const INTERNAL_ERROR_MESSAGE = 'The server had an error while processing your request. The error was logged; try again later.';
+
+const STATUS_TEXT_TO_CODE: Record<number, string | null> = {
+  404: 'unknown_url',
+  413: 'request_too_large',
+  415: 'unsupported_media_type',
+};
+
+/**
+ * Maps anything thrown while serving a request to an ApiError. The single place that decides status, type and
+ * code, so every route answers in the same shape. Unknown errors become a 500 whose message reveals nothing.
+ */
+export function toApiError(error: unknown, request: { method: string; url: string }): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof ModelNotFoundError) return new ApiError(404, error.message, 'invalid_request_error', 'model', 'model_not_found');
+  if (error instanceof TaskNotSupportedError) return new ApiError(400, error.message, 'invalid_request_error', 'model', 'unsupported_value');
+  if (error instanceof UnsupportedOptionError) return new ApiError(400, error.message, 'invalid_request_error', error.param, 'unsupported_value');
+  if (error instanceof PluginInputError) return new ApiError(400, error.message, 'invalid_request_error', error.param, error.code);
+  if (error instanceof AudioInputError) return new ApiError(error.status, error.message, 'invalid_request_error', error.param, error.code);
+  if (error instanceof CancelledError) return new ApiError(499, error.message, 'invalid_request_error', null, 'cancelled');
+  if (error instanceof HttpException) return fromHttpException(error, request);
+  const fromParser = bodyParserError(error);
+  if (fromParser) return fromParser;
+  return new ApiError(500, INTERNAL_ERROR_MESSAGE, 'server_error');
+}
+
+/** body-parser's errors carry a `type`; each becomes the status and code a client can act on. */
+export function bodyParserError(error: unknown): ApiError | undefined {
+  const { type, message } = (error ?? {}) as { type?: unknown; message?: string };
+  switch (type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, `We could not parse the JSON body of your request: ${message}`, 'invalid_request_error', null, 'invalid_json');
+    case 'entity.too.large':
+      return new ApiError(413, 'The request body is too large (JSON_BODY_LIMIT).', 'invalid_request_error', null, 'request_too_large');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new ApiError(415, `Unsupported body encoding: ${message}`, 'invalid_request_error', null, 'unsupported_media_type');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new ApiError(400, 'The request body was incomplete.', 'invalid_request_error', null, 'invalid_body');
+    default:
+      return undefined;
+  }
+}
+
+function fromHttpException(error: HttpException, request: { method: string; url: string }): ApiError {
+  const status = error.getStatus();
+  const path = request.url.split('?')[0];
+  if (status === 404 && /^Cannot [A-Z]+ /.test(error.message)) {
+    return new ApiError(404, `Invalid URL (${request.method} ${path})`, 'invalid_request_error', null, 'unknown_url');
+  }
+  if (status === 413) {
+    return new ApiError(413, tooLargeMessage(error.message), 'invalid_request_error', 'file', 'request_too_large');
+  }
+  const response = error.getResponse();
+  const message = typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : error.message;
+  return new ApiError(status, message, status >= 500 ? 'server_error' : 'invalid_request_error', null, STATUS_TEXT_TO_CODE[status] ?? null);
+}
+
+function tooLargeMessage(raw: string): string {
+  return raw === 'File too large' ? 'The uploaded file is larger than this server accepts (MAX_UPLOAD_BYTES).' : raw;
+}

@@ -1,0 +1,25 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+/** The OpenAPI document, generated from the controllers and DTOs (committed as openapi/openapi.json). */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Audio Pollinations')
+    .setDescription(
+      'OpenAI-compatible audio API: speech-to-text, text-to-speech and voice cloning. Point the official `openai` SDK at `<server>/v1`. ' +
+        'Every error is `{"error":{"message","type","param","code"}}`.',
+    )
+    .setVersion(process.env.npm_package_version ?? '0.1.0')
+    .setLicense('GPL-3.0-or-later', 'https://www.gnu.org/licenses/gpl-3.0.html')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+export function mountSwagger(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    customSiteTitle: 'Audio Pollinations API',
+  });
+}
