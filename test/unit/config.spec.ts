@@ -1,0 +1,42 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { ENV_SCHEMA, PROJECT_ROOT } from '../../src/config/env.schema';
+
+describe('configuration', () => {
+  it('starts on built-in defaults', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(8000);
+    expect(config.MAX_UPLOAD_BYTES).toBe(25 * 1024 * 1024);
+    expect(config.MAX_AUDIO_SECONDS).toBe(90);
+  });
+
+  it('reports every bad setting at once, naming each', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MAX_AUDIO_SECONDS: '-1', ALIASES: 'whisper-1' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('PORT="eighty"');
+    expect(message).toContain('MAX_AUDIO_SECONDS="-1"');
+    expect(message).toContain('ALIASES="whisper-1"');
+  });
+
+  it('parses aliases and lists', () => {
+    const config = loadConfig({ ALIASES: 'whisper-1=whisper-base, tts-1=espeak', PRELOAD_MODELS: 'a,b' });
+    expect(config.ALIASES).toEqual({ 'whisper-1': 'whisper-base', 'tts-1': 'espeak' });
+    expect(config.PRELOAD_MODELS).toEqual(['a', 'b']);
+  });
+
+  it('lists every setting with its default in .env.example and the README', () => {
+    const example = fs.readFileSync(path.join(PROJECT_ROOT, '.env.example'), 'utf8');
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    for (const [name, setting] of Object.entries(ENV_SCHEMA)) {
+      expect(example).toContain(`${name}=${setting.default}\n`);
+      expect(readme).toContain(`| \`${name}\` |`);
+    }
+  });
+});

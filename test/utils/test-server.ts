@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import OpenAI from 'openai';
+import * as path from 'node:path';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/app-config';
+
+/** Compiled test fixtures: plugins that only tests load. */
+export const FIXTURE_PLUGINS = path.join(__dirname, '..', 'fixtures', 'plugins');
+
+export interface TestServer {
+  app: NestExpressApplication;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** The official SDK pointed at this server, with retries off so each call is one request. */
+  client: OpenAI;
+  close(): Promise<void>;
+}
+
+/** A real server listening on a free loopback port, configured like production plus `env`. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({ LOG_LEVEL: 'error', ...env });
+  const app = await createApp(config, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 60_000 });
+  return { app, url, client, close: () => app.close() };
+}
+
+/** Waits until /readyz says the preloaded models are in. */
+export async function waitUntilReady(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await fetch(`${url}/readyz`)).status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('server did not become ready');
+}
