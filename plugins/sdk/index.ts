@@ -6,6 +6,7 @@
  * weights, and calls `create()` to get the backends. Nothing here depends on HTTP or NestJS, so plugin code can
  * run inside worker threads.
  */
+import type { InferenceSession } from 'onnxruntime-node';
 import type { Pcm } from '../../src/audio/pcm';
 
 export type { Pcm } from '../../src/audio/pcm';
@@ -54,12 +55,35 @@ export interface PluginManifest {
   aliases?: Record<string, string>;
 }
 
+/** The compute device a worker is pinned to. */
+export interface DeviceInfo {
+  /** As configured in DEVICES: `cpu`, `cpu:1`, `cuda:0`, … */
+  id: string;
+  kind: 'cpu' | 'cuda';
+  /** The device ordinal (CUDA deviceId; for CPU, only tells pools apart). */
+  index: number;
+}
+
+/** Per-session overrides a plugin may ask for; the operator's provider options and thread budget always apply. */
+export interface SessionOverrides {
+  /** Extra onnxruntime session options (e.g. `freeDimensionOverrides`); never the execution providers. */
+  sessionOptions?: Record<string, unknown>;
+}
+
 /** What the server hands a plugin. */
 export interface PluginContext {
   /** Where model weights live (MODELS_DIR). */
   modelsDir: string;
   /** Logger that never receives request content unless the operator asked for it. */
   log: PluginLogger;
+  /** The device this worker runs on. */
+  device: DeviceInfo;
+  /**
+   * Opens an onnxruntime-node session (from a file path, so `.onnx_data` sidecars resolve, or from bytes) on this
+   * worker's device, with the execution providers, provider options and intra-op thread budget the operator set.
+   * Plugins open every session through this, so DEVICES and ORT_* settings hold for all of them.
+   */
+  createSession(model: string | Uint8Array, overrides?: SessionOverrides): Promise<InferenceSession>;
 }
 
 export interface PluginLogger {
@@ -151,20 +175,27 @@ export interface TranscriptionBackend {
 // ---------------------------------------------------------------------------------------------------------------
 // The plugin itself
 
+/** One loaded model, inside one worker. */
 export interface PluginInstance {
   speech?: SpeechBackend;
   transcription?: TranscriptionBackend;
-  /** Releases models and native memory. */
+  /** Releases sessions and native memory (GPU memory included): call `session.release()` on every session. */
   dispose?(): Promise<void> | void;
 }
 
 export interface PluginDefinition {
   /** Unique, lowercase, used in logs and config. */
   id: string;
-  /** Models and aliases; may look at `modelsDir` to list what is installed. Must not load weights. */
-  describe(context: PluginContext): PluginManifest | Promise<PluginManifest>;
-  /** Builds the backends. Called once, on first use. */
-  create(context: PluginContext): PluginInstance | Promise<PluginInstance>;
+  /**
+   * Models and aliases; may look at `modelsDir` to list what is installed. Must not load weights. Runs on the main
+   * thread (only `modelsDir` and `log` are set there).
+   */
+  describe(context: Pick<PluginContext, 'modelsDir' | 'log'>): PluginManifest | Promise<PluginManifest>;
+  /**
+   * Loads one model and builds its backends. Runs inside a worker thread, once per worker and model, on first use
+   * (or at start for PRELOAD_MODELS); `dispose()` of the result is called when the model idles past MODEL_TTL_S.
+   */
+  create(context: PluginContext, model: ModelInfo): PluginInstance | Promise<PluginInstance>;
 }
 
 export function definePlugin(definition: PluginDefinition): PluginDefinition {
