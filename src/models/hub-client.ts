@@ -154,8 +154,9 @@ export class HubClient {
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const request = transport.get(url, { headers: allHeaders }, (response) => {
-        // Keep the final URL for messages; IncomingMessage.url is only set on the server side.
-        response.url = url.href;
+        // Keep where it came from for messages (IncomingMessage.url is only set on the server side); without the
+        // query, which on a CDN is a signature that should not end up in logs.
+        response.url = `${url.origin}${url.pathname}`;
         response.setTimeout(this.idleTimeoutMs, () => response.destroy(new TransientDownloadError(`${url.origin} sent nothing for ${this.idleTimeoutMs / 1000}s`)));
         resolve(response);
       });

@@ -37,6 +37,8 @@ export class FakeHub {
   readonly dropOnce = new Map<string, number>();
   /** Files whose bytes are served with one byte flipped. */
   readonly corrupt = new Set<string>();
+  /** Files served with extra bytes after the real content (and a Content-Length to match). */
+  readonly oversize = new Set<string>();
   /** Serve 200 with the whole file whatever Range says, as some mirrors and proxies do. */
   ignoreRange = false;
   url = '';
@@ -121,6 +123,7 @@ export class FakeHub {
       content = Buffer.from(content);
       content[Math.floor(content.length / 2)] ^= 0xff;
     }
+    if (this.oversize.has(path)) content = Buffer.concat([content, Buffer.alloc(100_000, 1)]);
     const range = this.ignoreRange ? null : /^bytes=(\d+)-$/.exec(String(request.headers.range ?? ''));
     let status = 200;
     let body = content;

@@ -88,6 +88,15 @@ describe('models pull when the network misbehaves', () => {
     expect(fs.existsSync(path.join(modelsDir, 'whisper-fixture', '.model.json'))).toBe(false);
   });
 
+  it('stops a server sending more than the listed size, keeping nothing', async () => {
+    hub.oversize.add(DATA);
+    const run = await runCli(['pull', FIXTURE_REPO], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${DATA}: the server sent more than the 400000 bytes the hub lists`);
+    expect(fs.existsSync(target())).toBe(false);
+    expect(fs.existsSync(`${target()}.part`)).toBe(false);
+  });
+
   it('checks git-stored files by their blob sha1 too', async () => {
     hub.corrupt.add('tokenizer.json');
     const run = await runCli(['pull', FIXTURE_REPO], env);
