@@ -3,6 +3,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SpeechModule } from './speech/speech.module';
 import { TranscriptionModule } from './transcription/transcription.module';
 
@@ -19,7 +20,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), EngineModule, SpeechModule, TranscriptionModule, CatalogModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, CatalogModule, HealthModule],
     };
   }
 }

@@ -70,7 +70,10 @@ export interface SessionOverrides {
   sessionOptions?: Record<string, unknown>;
 }
 
-/** What the server hands a plugin. */
+/** What `describe` gets, on the main thread. */
+export type DescribeContext = Pick<PluginContext, 'modelsDir' | 'log'>;
+
+/** What the server hands a plugin's `create`, inside a worker. */
 export interface PluginContext {
   /** Where model weights live (MODELS_DIR). */
   modelsDir: string;
@@ -190,7 +193,7 @@ export interface PluginDefinition {
    * Models and aliases; may look at `modelsDir` to list what is installed. Must not load weights. Runs on the main
    * thread (only `modelsDir` and `log` are set there).
    */
-  describe(context: Pick<PluginContext, 'modelsDir' | 'log'>): PluginManifest | Promise<PluginManifest>;
+  describe(context: DescribeContext): PluginManifest | Promise<PluginManifest>;
   /**
    * Loads one model and builds its backends. Runs inside a worker thread, once per worker and model, on first use
    * (or at start for PRELOAD_MODELS); `dispose()` of the result is called when the model idles past MODEL_TTL_S.

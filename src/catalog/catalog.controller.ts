@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { EngineService } from '../engine/engine.service';
+import type { CatalogEntry } from '../engine/model-registry';
 import { OpenAIEndpoint } from '../http/openai-endpoint.decorator';
 import { ModelDto, ModelListDto, toModelDto, VoiceListDto } from './catalog.dto';
 
@@ -13,7 +14,7 @@ export class CatalogController {
   @OpenAIEndpoint('List models', 'Every installed model, and every alias (whisper-1, tts-1 …) whose model is installed.', [])
   @ApiOkResponse({ type: ModelListDto })
   list(): ModelListDto {
-    return { object: 'list', data: this.engine.registry.catalog().map(toModelDto) };
+    return { object: 'list', data: this.engine.registry.catalog().map((entry) => this.toDto(entry)) };
   }
 
   @Get('models/:model')
@@ -22,7 +23,11 @@ export class CatalogController {
   @ApiOkResponse({ type: ModelDto })
   retrieve(@Param('model') id: string): ModelDto {
     this.engine.registry.resolve(id); // 404 model_not_found when unknown
-    return toModelDto(this.engine.registry.catalog().find((entry) => entry.id === id)!);
+    return this.toDto(this.engine.registry.catalog().find((entry) => entry.id === id)!);
+  }
+
+  private toDto(entry: CatalogEntry): ModelDto {
+    return toModelDto(entry, this.engine.placement(entry.served.info.id));
   }
 
   @Get('audio/voices')

@@ -9,6 +9,13 @@ export class ModelDto {
   @ApiProperty({ example: 'espeak-ng' }) owned_by!: string;
   @ApiProperty({ description: 'What the model does.', enum: ['speech', 'transcription', 'translation'], isArray: true }) tasks!: Task[];
   @ApiPropertyOptional({ description: 'For an alias: the model it stands for.', example: 'espeak' }) alias_of?: string;
+  @ApiProperty({
+    description: 'Where the model is loaded now: device id → number of its workers holding it (empty when not loaded).',
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { 'cpu:0': 1 },
+  })
+  loaded!: Record<string, number>;
 }
 
 export class ModelListDto {
@@ -32,13 +39,14 @@ export class VoiceListDto {
 /** The server's start, in Unix seconds: the `created` of models that carry no date of their own. */
 const STARTED = Math.floor(Date.now() / 1000);
 
-export function toModelDto(entry: CatalogEntry): ModelDto {
+export function toModelDto(entry: CatalogEntry, loaded: Record<string, number>): ModelDto {
   const model: ModelDto = {
     id: entry.id,
     object: 'model',
     created: STARTED,
     owned_by: entry.served.info.ownedBy,
     tasks: entry.served.info.tasks,
+    loaded,
   };
   if (entry.aliasOf) model.alias_of = entry.aliasOf;
   return model;

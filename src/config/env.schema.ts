@@ -3,6 +3,7 @@
  * `.env.example` and the README's configuration table list the same names; a test keeps them in step.
  */
 import * as path from 'node:path';
+import { parseDevices } from '../engine/devices';
 
 /** The repository (or image) root: dist/src/config → ../../.. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -71,6 +72,19 @@ function directory(raw: string): string {
   return path.resolve(PROJECT_ROOT, raw);
 }
 
+/** `{"cuda":{"cudnn_conv_algo_search":"DEFAULT"},"cuda:1":{"gpu_mem_limit":8589934592}}` → per kind/device options. */
+function providerOptions(raw: string): Record<string, Record<string, unknown>> {
+  const parsed: unknown = JSON.parse(raw);
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(parsed) || !Object.values(parsed).every(isObject)) {
+    throw new Error('expected a JSON object of objects, keyed by device kind or id (cpu, cuda, cuda:1)');
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!/^(cpu|cuda)(:\d+)?$/.test(key)) throw new Error(`'${key}' is not a device kind or id`);
+  }
+  return parsed as Record<string, Record<string, unknown>>;
+}
+
 const MIB = 1024 * 1024;
 
 export const ENV_SCHEMA = {
@@ -95,6 +109,22 @@ export const ENV_SCHEMA = {
   DECODE_TIMEOUT_MS: setting('30000', 'A decode of uploaded audio running longer than this is stopped (400).', integer(100)),
   DECODE_WORKERS: setting('2', 'Worker threads decoding uploaded audio (FFmpeg in WebAssembly).', integer(1, 64)),
   JSON_BODY_LIMIT: setting('1mb', 'Largest accepted JSON body (e.g. 1mb). Larger → 413.', (raw) => raw),
+  DEVICES: setting('cpu', 'Comma-separated compute devices, one worker pool each: cpu, cpu:N, cuda:N (e.g. cuda:0,cuda:1).', (raw) =>
+    parseDevices(list(raw)),
+  ),
+  WORKERS_PER_DEVICE: setting('0', 'Inference worker threads per device; 0 = half the cores per CPU device, 2 per CUDA device.', integer(0, 256)),
+  ORT_INTRA_OP_THREADS: setting('0', 'onnxruntime intra-op threads per CPU worker; 0 = the cores shared out between CPU workers.', integer(0, 1024)),
+  ORT_GRAPH_OPTIMIZATION_LEVEL: setting('all', 'onnxruntime graph optimization: disabled, basic, extended, all.', oneOf('disabled', 'basic', 'extended', 'all')),
+  ORT_PROVIDER_OPTIONS: setting(
+    '{}',
+    'JSON execution-provider options by device kind or id, e.g. {"cuda":{"cudnn_conv_algo_search":"DEFAULT","gpu_mem_limit":8589934592}}.',
+    providerOptions,
+  ),
+  MAX_QUEUE: setting('32', 'Requests that may wait per device when every worker is busy; beyond it 429 (503 while the model loads) with Retry-After.', integer(0)),
+  REQUEST_TIMEOUT_MS: setting('300000', 'A model request (queue wait included) running longer is stopped and answered 504.', integer(100)),
+  SHUTDOWN_GRACE_MS: setting('30000', 'On SIGTERM: new requests get 503 while in-flight ones get this long to finish.', integer(0)),
+  MODEL_TTL_S: setting('900', 'Seconds an idle model stays loaded in a worker; -1 never unloads, 0 unloads after each use. Preloaded models stay.', integer(-1)),
+  METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
 } satisfies Record<string, Setting<unknown>>;
 

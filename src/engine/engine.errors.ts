@@ -53,3 +53,47 @@ export class UnsupportedOptionError extends Error {
     this.name = 'UnsupportedOptionError';
   }
 }
+
+/** Every worker of the device is busy and its queue is full (429), or the model is still loading there (503). */
+export class OverloadedError extends Error {
+  constructor(
+    readonly device: string,
+    readonly retryAfterSeconds: number,
+    /** Set when the model is not loaded on the device yet. */
+    readonly loadingModel?: string,
+  ) {
+    super(
+      loadingModel
+        ? `The model \`${loadingModel}\` is still loading and its queue is full. Retry in ${retryAfterSeconds} s.`
+        : `The server is at capacity: every worker is busy and the queue is full. Retry in ${retryAfterSeconds} s.`,
+    );
+    this.name = 'OverloadedError';
+  }
+}
+
+/** The request ran past REQUEST_TIMEOUT_MS (queue wait included); its worker was told to stop. */
+export class RequestTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`The request took longer than this server allows (${timeoutMs} ms, REQUEST_TIMEOUT_MS) and was stopped.`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** The server is shutting down and takes no new work. */
+export class ShuttingDownError extends Error {
+  constructor() {
+    super('The server is shutting down; retry against another instance.');
+    this.name = 'ShuttingDownError';
+  }
+}
+
+/** The worker running the request died (crashed, exited or was terminated). Only this request fails. */
+export class WorkerFailedError extends Error {
+  constructor(
+    readonly device: string,
+    readonly reason: string,
+  ) {
+    super(`The inference worker on ${device} stopped while serving the request: ${reason}`);
+    this.name = 'WorkerFailedError';
+  }
+}

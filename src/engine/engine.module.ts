@@ -1,5 +1,5 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import type { PluginContext, PluginLogger } from '../../plugins/sdk';
+import type { DescribeContext, PluginLogger } from '../../plugins/sdk';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AudioService } from './audio.service';
 import { EngineService, MODEL_REGISTRY, PLUGIN_CONTEXT } from './engine.service';
@@ -24,12 +24,12 @@ function pluginLogger(): PluginLogger {
     {
       provide: PLUGIN_CONTEXT,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig): PluginContext => ({ modelsDir: config.MODELS_DIR, log: pluginLogger() }),
+      useFactory: (config: AppConfig): DescribeContext => ({ modelsDir: config.MODELS_DIR, log: pluginLogger() }),
     },
     {
       provide: MODEL_REGISTRY,
       inject: [APP_CONFIG, PLUGIN_CONTEXT],
-      useFactory: (config: AppConfig, context: PluginContext) =>
+      useFactory: (config: AppConfig, context: DescribeContext) =>
         ModelRegistry.build(loadPlugins(config.PLUGIN_DIRS, config.PLUGINS), context, config.ALIASES),
     },
     EngineService,

@@ -1,38 +1,73 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type {
-  Pcm,
-  PluginContext,
-  PluginInstance,
-  SpeechRequest,
-  TranscriptionProgress,
-  TranscriptionRequest,
-  TranscriptionResult,
-} from '../../plugins/sdk';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { DescribeContext, Pcm, SpeechRequest, TranscriptionProgress, TranscriptionRequest, TranscriptionResult } from '../../plugins/sdk';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { AsyncQueue } from './async-queue';
+import { DevicePool } from './device-pool';
+import { probeDevice } from './device-probe';
+import { assertDevicesUsable, ortOptionsFor, workersFor, type DeviceInfo, type OrtDeviceOptions } from './devices';
 import { UnsupportedOptionError } from './engine.errors';
 import { ModelRegistry, type ServedModel } from './model-registry';
-import type { LoadedPlugin } from './plugin-loader';
+import { leastLoaded } from './scheduler';
+import type { ModelRef, StreamMessage, TaskValue, WorkerEvent } from './worker/protocol';
 
 export const MODEL_REGISTRY = Symbol('MODEL_REGISTRY');
 export const PLUGIN_CONTEXT = Symbol('PLUGIN_CONTEXT');
 
+/** Where a model is loaded: device id → how many of its workers hold it. */
+export type Placement = Record<string, number>;
+
 /**
- * The one door from HTTP to models: resolves a model id, makes sure its plugin is loaded, and runs the request.
- * Plugins are created on first use (or at start for PRELOAD_MODELS) and shared by all requests.
+ * The one door from HTTP to models. Resolves a model id through the registry, picks the least-loaded device pool,
+ * and runs the request in one of its worker threads: model code never runs on the event loop.
  */
 @Injectable()
-export class EngineService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EngineService.name);
-  private readonly instances = new Map<LoadedPlugin, Promise<PluginInstance>>();
+  private pools: DevicePool[] = [];
   private ready = false;
 
   constructor(
     @Inject(MODEL_REGISTRY) readonly registry: ModelRegistry,
-    @Inject(PLUGIN_CONTEXT) private readonly context: PluginContext,
+    @Inject(PLUGIN_CONTEXT) private readonly context: DescribeContext,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
-  /** True once every PRELOAD_MODELS entry is loaded. */
+  /** Checks the devices and starts one worker pool per device; a CUDA device that cannot run stops the start-up. */
+  async onModuleInit(): Promise<void> {
+    const devices = this.config.DEVICES;
+    const cpuDevices = devices.filter((device) => device.kind === 'cpu').length;
+    const workers = new Map(devices.map((device) => [device.id, workersFor(device, this.config.WORKERS_PER_DEVICE, cpuDevices)]));
+    const cpuWorkers = devices.filter((device) => device.kind === 'cpu').reduce((sum, device) => sum + workers.get(device.id)!, 0);
+    const ortOf = (device: DeviceInfo): OrtDeviceOptions =>
+      ortOptionsFor(
+        device,
+        {
+          providerOptions: this.config.ORT_PROVIDER_OPTIONS,
+          intraOpThreads: this.config.ORT_INTRA_OP_THREADS,
+          graphOptimizationLevel: this.config.ORT_GRAPH_OPTIMIZATION_LEVEL,
+        },
+        cpuWorkers,
+      );
+    await assertDevicesUsable(devices, ortOf, probeDevice);
+    this.pools = devices.map((device) => {
+      const ort = ortOf(device);
+      this.logger.log(
+        `Device ${device.id}: ${workers.get(device.id)} workers, providers ${ort.executionProviders.map((provider) => provider.name).join('+')}, ` +
+          `${ort.intraOpNumThreads} intra-op threads each`,
+      );
+      this.metrics.workers.set({ device: device.id }, workers.get(device.id)!);
+      return new DevicePool({
+        workers: workers.get(device.id)!,
+        maxQueue: this.config.MAX_QUEUE,
+        worker: { device, ort, modelsDir: this.context.modelsDir, modelTtlSeconds: this.config.MODEL_TTL_S, logLevel: this.config.LOG_LEVEL },
+        observer: this.observerFor(device.id),
+      });
+    });
+  }
+
+  /** True once every PRELOAD_MODELS entry is loaded on every device. */
   isReady(): boolean {
     return this.ready;
   }
@@ -43,23 +78,57 @@ export class EngineService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async preload(): Promise<void> {
-    for (const model of this.config.PRELOAD_MODELS) await this.instance(this.registry.resolve(model).plugin);
+    for (const id of this.config.PRELOAD_MODELS) {
+      const ref = this.refOf(this.registry.resolve(id));
+      await Promise.all(this.pools.map((pool) => pool.preload(ref, this.config.REQUEST_TIMEOUT_MS)));
+    }
     this.ready = true;
   }
 
+  /** Waits up to `graceMs` for running and queued work, then ends every worker. */
+  async drain(graceMs: number): Promise<void> {
+    await Promise.all(this.pools.map((pool) => pool.close(graceMs)));
+    this.pools = [];
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    for (const [plugin, instance] of this.instances) {
-      await (await instance.catch(() => undefined))?.dispose?.();
-      this.instances.delete(plugin);
+    await this.drain(0);
+  }
+
+  /** Where each model is loaded now. */
+  placement(model: string): Placement {
+    const placement: Placement = {};
+    for (const pool of this.pools) {
+      const count = pool.loadedCount(model);
+      if (count > 0) placement[pool.device.id] = count;
     }
+    return placement;
   }
 
   /** Starts synthesis; audio arrives through the returned iterable (errors about the request surface on first pull). */
   async synthesize(request: SpeechRequest, signal: AbortSignal): Promise<{ model: ServedModel; audio: AsyncIterable<Pcm> }> {
     const model = this.registry.resolve(request.model, 'speech');
-    const backend = (await this.instance(model.plugin)).speech;
-    if (!backend) throw new Error(`Plugin '${model.plugin.definition.id}' lists speech models but has no speech backend.`);
-    return { model, audio: backend.synthesize({ ...request, model: model.info.id }, signal) };
+    const stop = new AbortController();
+    const linked = AbortSignal.any([signal, stop.signal]);
+    const audio = new AsyncQueue<Pcm>(() => stop.abort());
+    const started = performance.now();
+    let samples = 0;
+    let firstAudio = true;
+    const job = this.run(model, { kind: 'speech', ref: this.refOf(model), request: { ...request, model: model.info.id } }, linked, (message) => {
+      if (message.type !== 'audio') return;
+      if (firstAudio) this.metrics.timeToFirstAudio.observe({ model: model.info.id }, (performance.now() - started) / 1000);
+      firstAudio = false;
+      samples += message.samples.length / message.sampleRate;
+      audio.push({ samples: message.samples, sampleRate: message.sampleRate });
+    });
+    job.then(
+      () => {
+        this.recordSpeech(model.info.id, samples, performance.now() - started);
+        audio.end();
+      },
+      (error: unknown) => audio.fail(error),
+    );
+    return { model, audio };
   }
 
   /** Throws the error a transcription request would meet (unknown model, missing capability) without running it. */
@@ -77,23 +146,76 @@ export class EngineService implements OnApplicationBootstrap, OnApplicationShutd
 
   async transcribe(request: TranscriptionRequest, signal: AbortSignal, progress?: TranscriptionProgress): Promise<TranscriptionResult> {
     const model = this.checkTranscription(request);
-    const backend = (await this.instance(model.plugin)).transcription;
-    if (!backend) throw new Error(`Plugin '${model.plugin.definition.id}' lists ${request.task} models but has no transcription backend.`);
-    return backend.transcribe({ ...request, model: model.info.id }, signal, progress);
+    const started = performance.now();
+    const seconds = request.audio.length / 16_000;
+    const value = await this.run(
+      model,
+      { kind: 'transcription', ref: this.refOf(model), request: { ...request, model: model.info.id } },
+      signal,
+      (message) => {
+        if (message.type === 'text') progress?.onText?.(message.delta);
+      },
+      // The audio moves into the worker rather than being copied.
+      [request.audio.buffer as ArrayBuffer],
+    );
+    if (value.kind !== 'transcription') throw new Error('worker answered a transcription with something else');
+    this.metrics.audioIn.inc({ model: model.info.id }, seconds);
+    if (seconds > 0) this.metrics.realTimeFactor.observe({ model: model.info.id, task: request.task }, (performance.now() - started) / 1000 / seconds);
+    return value.result;
   }
 
-  private instance(plugin: LoadedPlugin): Promise<PluginInstance> {
-    let instance = this.instances.get(plugin);
-    if (!instance) {
-      const started = Date.now();
-      instance = Promise.resolve(plugin.definition.create(this.context)).then((created) => {
-        this.logger.log(`Loaded plugin '${plugin.definition.id}' in ${Date.now() - started} ms`);
-        return created;
-      });
-      // A failed load is retried by the next request rather than cached forever.
-      instance.catch(() => this.instances.delete(plugin));
-      this.instances.set(plugin, instance);
+  private run(
+    model: ServedModel,
+    task: Parameters<DevicePool['run']>[0],
+    signal: AbortSignal,
+    onStream: (message: StreamMessage) => void,
+    transferList?: ArrayBuffer[],
+  ): Promise<TaskValue> {
+    if (this.pools.length === 0) throw new Error('The engine has no device pools (not started, or shut down).');
+    const pool = leastLoaded(this.pools, model.info.id);
+    return pool.run(task, { signal, timeoutMs: this.config.REQUEST_TIMEOUT_MS, onStream, transferList });
+  }
+
+  private refOf(model: ServedModel): ModelRef {
+    return { pluginFile: model.plugin.source, model: model.info };
+  }
+
+  private recordSpeech(model: string, seconds: number, elapsedMs: number): void {
+    this.metrics.audioOut.inc({ model }, seconds);
+    if (seconds > 0) this.metrics.realTimeFactor.observe({ model, task: 'speech' }, elapsedMs / 1000 / seconds);
+  }
+
+  private observerFor(device: string) {
+    const labels = { device };
+    return {
+      queueDepth: (depth: number) => this.metrics.queueDepth.set(labels, depth),
+      queueWait: (ms: number) => this.metrics.queueWait.observe(labels, ms / 1000),
+      inFlight: (count: number) => this.metrics.inFlight.set(labels, count),
+      workerRestarted: () => {
+        this.metrics.workerRestarts.inc(labels);
+        this.logger.warn(`A worker on ${device} was replaced`);
+      },
+      event: (event: WorkerEvent) => this.onWorkerEvent(device, event),
+    };
+  }
+
+  private onWorkerEvent(device: string, event: WorkerEvent): void {
+    switch (event.type) {
+      case 'model-loaded':
+        this.metrics.modelLoads.inc({ device, model: event.model });
+        this.metrics.modelLoadSeconds.observe({ device, model: event.model }, event.ms / 1000);
+        this.logger.log(`Loaded ${event.model} on ${device} (worker ${event.threadId}) in ${event.ms} ms`);
+        break;
+      case 'model-unloaded':
+        this.metrics.modelUnloads.inc({ device, model: event.model });
+        this.logger.log(`Unloaded ${event.model} on ${device} (worker ${event.threadId}) after ${Math.round(event.idleMs / 1000)} s idle`);
+        break;
+      case 'log': {
+        const line = `[${device} worker ${event.threadId}] ${event.message}${event.fields ? ` ${JSON.stringify(event.fields)}` : ''}`;
+        const method = { debug: 'debug', info: 'log', warn: 'warn', error: 'error' } as const;
+        this.logger[method[event.level]](line);
+        break;
+      }
     }
-    return instance;
   }
 }

@@ -1,4 +1,4 @@
-import type { ModelInfo, PluginContext, Task, VoiceInfo } from '../../plugins/sdk';
+import type { DescribeContext, ModelInfo, Task, VoiceInfo } from '../../plugins/sdk';
 import { ModelNotFoundError, TaskNotSupportedError } from './engine.errors';
 import type { LoadedPlugin } from './plugin-loader';
 
@@ -24,7 +24,7 @@ export class ModelRegistry {
     private readonly aliases: Map<string, string>,
   ) {}
 
-  static async build(plugins: LoadedPlugin[], context: PluginContext, configuredAliases: Record<string, string>): Promise<ModelRegistry> {
+  static async build(plugins: LoadedPlugin[], context: DescribeContext, configuredAliases: Record<string, string>): Promise<ModelRegistry> {
     const models = new Map<string, ServedModel>();
     const aliases = new Map<string, string>();
     for (const plugin of plugins) {
@@ -43,6 +43,11 @@ export class ModelRegistry {
     for (const [alias, target] of Object.entries(configuredAliases)) aliases.set(alias, target);
     for (const id of models.keys()) aliases.delete(id); // a real model id always means that model
     return new ModelRegistry(models, aliases);
+  }
+
+  /** Whether the id is a model or alias this server serves. */
+  has(idOrAlias: string): boolean {
+    return this.models.has(this.aliases.get(idOrAlias) ?? idOrAlias);
   }
 
   /** The model an id or alias stands for. */

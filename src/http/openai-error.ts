@@ -1,7 +1,14 @@
 import { HttpException } from '@nestjs/common';
 import { CancelledError, PluginInputError } from '../../plugins/sdk';
 import { AudioInputError } from '../audio/errors';
-import { ModelNotFoundError, TaskNotSupportedError, UnsupportedOptionError } from '../engine/engine.errors';
+import {
+  ModelNotFoundError,
+  OverloadedError,
+  RequestTimeoutError,
+  ShuttingDownError,
+  TaskNotSupportedError,
+  UnsupportedOptionError,
+} from '../engine/engine.errors';
 
 /** OpenAI's error body: all four keys are always present. */
 export interface OpenAIErrorBody {
@@ -47,6 +54,14 @@ export function toApiError(error: unknown, request: { method: string; url: strin
   if (error instanceof UnsupportedOptionError) return new ApiError(400, error.message, 'invalid_request_error', error.param, 'unsupported_value');
   if (error instanceof PluginInputError) return new ApiError(400, error.message, 'invalid_request_error', error.param, error.code);
   if (error instanceof AudioInputError) return new ApiError(error.status, error.message, 'invalid_request_error', error.param, error.code);
+  if (error instanceof OverloadedError) {
+    const status = error.loadingModel ? 503 : 429;
+    const code = error.loadingModel ? 'model_loading' : 'rate_limit_exceeded';
+    const type = error.loadingModel ? 'server_error' : 'requests';
+    return new ApiError(status, error.message, type, null, code, { 'retry-after': String(error.retryAfterSeconds) });
+  }
+  if (error instanceof RequestTimeoutError) return new ApiError(504, error.message, 'server_error', null, 'timeout');
+  if (error instanceof ShuttingDownError) return new ApiError(503, error.message, 'server_error', null, 'shutting_down', { 'retry-after': '5' });
   if (error instanceof CancelledError) return new ApiError(499, error.message, 'invalid_request_error', null, 'cancelled');
   if (error instanceof HttpException) return fromHttpException(error, request);
   const fromParser = bodyParserError(error);

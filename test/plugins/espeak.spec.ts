@@ -6,17 +6,16 @@ import plugin from '../../plugins/espeak/plugin';
 import { ESPEAK_VARIANTS, ESPEAK_VOICES } from '../../plugins/espeak/espeak-data';
 import { escapeText, speedToRate, splitSentences } from '../../plugins/espeak/synthesizer';
 import { MAPPED_VOICES, detectScriptVoice, resolveVoice } from '../../plugins/espeak/voices';
-import { CancelledError, PluginInputError, type Pcm, type PluginContext, type SpeechBackend, type SpeechRequest } from '../../plugins/sdk';
+import { CancelledError, PluginInputError, type Pcm, type SpeechBackend, type SpeechRequest } from '../../plugins/sdk';
+import { cpuPluginContext, modelInfo } from '../utils/plugin-context';
 
-const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
-const context: PluginContext = { modelsDir: '/nonexistent', log: silentLog };
 
 const OPENAI_VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'onyx', 'nova', 'sage', 'shimmer', 'verse', 'marin', 'cedar'];
 
 let speech: SpeechBackend;
 
 beforeAll(async () => {
-  const instance = await plugin.create(context);
+  const instance = await plugin.create(cpuPluginContext(), modelInfo('espeak'));
   speech = instance.speech!;
 });
 
@@ -54,7 +53,7 @@ const SENTENCE = 'The quick brown fox jumps over the lazy dog, and then it runs 
 
 describe('espeak plugin: manifest', () => {
   it('describes one streaming speech model with the OpenAI aliases, without loading anything', async () => {
-    const manifest = await plugin.describe(context);
+    const manifest = await plugin.describe(cpuPluginContext());
     expect(plugin.id).toBe('espeak');
     expect(manifest.aliases).toEqual({ 'tts-1': 'espeak', 'tts-1-hd': 'espeak', 'gpt-4o-mini-tts': 'espeak' });
     expect(manifest.models).toHaveLength(1);

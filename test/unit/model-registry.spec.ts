@@ -1,9 +1,9 @@
-import type { PluginContext, PluginDefinition } from '../../plugins/sdk';
+import type { DescribeContext, PluginDefinition } from '../../plugins/sdk';
 import { ModelNotFoundError, TaskNotSupportedError } from '../../src/engine/engine.errors';
 import { ModelRegistry } from '../../src/engine/model-registry';
 import type { LoadedPlugin } from '../../src/engine/plugin-loader';
 
-const context: PluginContext = { modelsDir: '/nowhere', log: { debug() {}, info() {}, warn() {}, error() {} } };
+const context: DescribeContext = { modelsDir: '/nowhere', log: { debug() {}, info() {}, warn() {}, error() {} } };
 
 function plugin(id: string, manifest: Awaited<ReturnType<PluginDefinition['describe']>>): LoadedPlugin {
   return { source: `${id}.js`, definition: { id, describe: () => manifest, create: () => ({}) } };
