@@ -67,3 +67,9 @@ export function splitWindow(tokens: readonly number[], timestampBegin: number, s
   }
   return { segments: [{ from: 0, to: count, start: round2(timeOffset), end: round2(timeOffset + duration) }], nextSeek: seek + segmentFrames };
 }
+
+/** The slice with its times moved back inside `[0, lastTime]` (seconds): the audio's real end. */
+export function clampToAudio(slice: SegmentSlice, lastTime: number): SegmentSlice {
+  const end = Math.min(slice.end, lastTime);
+  return { ...slice, start: Math.min(slice.start, end), end };
+}

@@ -19,7 +19,7 @@ import { compressionRatio, decodeWithFallback, isSilence, type FallbackSettings 
 import { detectLanguage, resolveLanguage } from './language';
 import { LogMelExtractor, SAMPLE_RATE, HOP_LENGTH } from './log-mel';
 import type { LogitsRules, Random } from './logits';
-import { FRAMES_PER_SECOND, splitWindow, WINDOW_FRAMES } from './seek';
+import { clampToAudio, FRAMES_PER_SECOND, splitWindow, WINDOW_FRAMES } from './seek';
 import type { WhisperDecoder, WhisperEncoder } from './sessions';
 import type { WhisperTokenizer } from './tokenizer';
 import { segmentWords, tokenStartTimes, wordTimestampsUnavailable } from './word-timestamps';
@@ -99,6 +99,9 @@ export class WhisperTranscriber implements TranscriptionBackend {
 
     const audio = request.audio;
     const contentFrames = Math.floor(audio.length / HOP_LENGTH);
+    // Timestamp tokens can point past the end of the audio (a window is always 30 s to the model); OpenAI never
+    // reports times after the end, so segment and word times stop here (rounded down to the 0.01 s they are shown in).
+    const lastTime = Math.floor((audio.length / SAMPLE_RATE) * 100) / 100;
     const rules: LogitsRules = {
       suppressTokens: configs.generation.suppress_tokens,
       beginSuppressTokens: configs.generation.begin_suppress_tokens,
@@ -161,12 +164,12 @@ export class WhisperTranscriber implements TranscriptionBackend {
       const split = withTimestamps
         ? splitWindow(result.tokens, special.timestampBegin, seek, segmentFrames)
         : { segments: [{ from: 0, to: result.tokens.length, start: seek / FRAMES_PER_SECOND, end: (seek + segmentFrames) / FRAMES_PER_SECOND }], nextSeek: seek + segmentFrames };
-      const kept = split.segments.map((slice) => {
-        const tokens = result.tokens.slice(slice.from, slice.to);
+      const kept = split.segments.map((raw) => {
+        const tokens = result.tokens.slice(raw.from, raw.to);
         const text = tokenizer.decode(tokens.filter((token) => token < special.endOfText));
         // An instantaneous or empty segment is a decoding artefact: keep its place, drop its content.
-        const empty = slice.start === slice.end || text.trim() === '';
-        return { slice, tokens: empty ? [] : tokens, text: empty ? '' : text };
+        const empty = raw.start === raw.end || text.trim() === '';
+        return { slice: clampToAudio(raw, lastTime), tokens: empty ? [] : tokens, text: empty ? '' : text };
       });
       if (wantWords && result.alignment) {
         const times = tokenStartTimes({
