@@ -44,6 +44,11 @@ export interface ModelInfo {
   /** Speech models: the voices they offer. */
   voices?: VoiceInfo[];
   capabilities?: ModelCapabilities;
+  /**
+   * For a capability the model lacks: why, and what to use instead (e.g. which export to pull). The server answers
+   * a request for it with this text in its 400.
+   */
+  capabilityHints?: Partial<Record<keyof ModelCapabilities, string>>;
 }
 
 export interface PluginManifest {

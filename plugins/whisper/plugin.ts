@@ -21,6 +21,7 @@ import { findModelFiles, parseDtype, type WhisperModelFiles } from './model-file
 import { WhisperDecoder, WhisperEncoder } from './sessions';
 import { WhisperTokenizer } from './tokenizer';
 import { WhisperTranscriber } from './transcriber';
+import { wordTimestampsHint } from './word-timestamps';
 import { readFileSync } from 'node:fs';
 
 /** Bytes read from the end of a decoder graph to find its output names (they follow the weights in the file). */
@@ -71,7 +72,14 @@ async function describeModel(modelsDir: string, id: string, dtype: ReturnType<ty
       : ['en'];
     const wordTimestamps = id.includes('_timestamped') || (await decoderHasCrossAttentions(files.decoder));
     return {
-      info: { id, tasks, ownedBy: 'openai', languages, capabilities: { streaming: true, wordTimestamps } },
+      info: {
+        id,
+        tasks,
+        ownedBy: 'openai',
+        languages,
+        capabilities: { streaming: true, wordTimestamps },
+        ...(wordTimestamps ? {} : { capabilityHints: { wordTimestamps: wordTimestampsHint(id) } }),
+      },
       rank: config.d_model * (config.encoder_layers + config.decoder_layers),
     };
   } catch {

@@ -7,13 +7,22 @@ import { PluginInputError, type TranscriptionWord } from '../sdk';
 import { TIMESTAMP_PRECISION_SECONDS, type WhisperTokenizer } from './tokenizer';
 import { groupTokensIntoWords } from './words';
 
-export function wordTimestampsUnavailable(modelId: string): PluginInputError {
-  return new PluginInputError(
-    `The model '${modelId}' was exported without cross-attention outputs, so it cannot produce word timestamps. ` +
-      'Use a `_timestamped` export (e.g. onnx-community/whisper-base_timestamped), or timestamp_granularities[]=segment.',
-    'timestamp_granularities',
-    'unsupported_value',
+/**
+ * Why a plain export cannot give word timestamps and which one can: its `_timestamped` sibling on the hub
+ * (onnx-community publishes one per size), with the command that pulls it.
+ */
+export function wordTimestampsHint(modelId: string): string {
+  const name = modelId.includes('/') ? modelId.slice(modelId.lastIndexOf('/') + 1) : modelId;
+  const timestamped = name.startsWith('whisper-') ? `onnx-community/${name}_timestamped` : 'onnx-community/whisper-base_timestamped';
+  return (
+    `The model \`${modelId}\` was exported without cross-attention outputs, so it cannot produce word timestamps. ` +
+    `Use a \`_timestamped\` export: \`npm run models -- pull ${timestamped}\`, then ask for model \`${timestamped.slice('onnx-community/'.length)}\`; ` +
+    'or use timestamp_granularities[]=segment.'
   );
+}
+
+export function wordTimestampsUnavailable(modelId: string): PluginInputError {
+  return new PluginInputError(wordTimestampsHint(modelId), 'timestamp_granularities', 'unsupported_value');
 }
 
 /** Median of each row's sliding window of `width` (odd), with reflected edges like numpy's `mode="reflect"`. */

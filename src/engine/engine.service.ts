@@ -137,7 +137,8 @@ export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnAp
     const model = this.registry.resolve(request.model, task);
     if (request.timestamps.word && !model.info.capabilities?.wordTimestamps) {
       throw new UnsupportedOptionError(
-        `The model \`${request.model}\` cannot produce word timestamps. Use timestamp_granularities[]=segment, or a model that lists word timestamps.`,
+        model.info.capabilityHints?.wordTimestamps ??
+          `The model \`${request.model}\` cannot produce word timestamps. Use timestamp_granularities[]=segment, or a model that lists word timestamps.`,
         'timestamp_granularities',
       );
     }
