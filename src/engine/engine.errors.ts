@@ -3,6 +3,7 @@
  * OpenAI's error envelope (src/http/openai-error.ts).
  */
 import type { Task } from '../../plugins/sdk';
+import { pullCommandFor } from '../models/pull-command';
 
 const TASK_NAMES: Record<Task, string> = {
   speech: 'speech synthesis (/v1/audio/speech)',
@@ -18,16 +19,32 @@ const HOW_TO_INSTALL: Record<Task, string> = {
     'No translation backend serves it: install a multilingual speech-to-text plugin and its model into MODELS_DIR (see the README, "Models"), map `whisper-1` to it with ALIASES, or use a model listed at GET /v1/models.',
 };
 
+/**
+ * The `models` command that installs a speech-to-text model the client named (`whisper-base`, `whisper-1`,
+ * `owner/name`), or undefined when the name is no known model. Translation never points at large-v3-turbo (the
+ * `whisper-1` default), which was not trained to translate.
+ */
+function speechToTextPullCommand(model: string, task: Task): string | undefined {
+  const command = pullCommandFor(model);
+  if (task === 'translation' && command?.includes('turbo')) return pullCommandFor('whisper-small');
+  return command;
+}
+
+function notInstalledMessage(model: string, task: Task | undefined): string {
+  const pull = task === 'transcription' || task === 'translation' ? speechToTextPullCommand(model, task) : undefined;
+  if (pull) {
+    return `The model \`${model}\` is not installed on this server. Install it with \`${pull}\` (into MODELS_DIR) and restart the server; GET /v1/models lists the models it serves now.`;
+  }
+  return `The model \`${model}\` does not exist or is not installed on this server.` + (task ? ` ${HOW_TO_INSTALL[task]}` : ' GET /v1/models lists the models this server serves.');
+}
+
 /** No plugin serves this model id (or alias). */
 export class ModelNotFoundError extends Error {
   constructor(
     readonly model: string,
     readonly task?: Task,
   ) {
-    super(
-      `The model \`${model}\` does not exist or is not installed on this server.` +
-        (task ? ` ${HOW_TO_INSTALL[task]}` : ' GET /v1/models lists the models this server serves.'),
-    );
+    super(notInstalledMessage(model, task));
     this.name = 'ModelNotFoundError';
   }
 }

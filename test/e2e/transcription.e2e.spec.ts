@@ -213,13 +213,13 @@ describe('limits and the missing backend', () => {
     }
   });
 
-  it('answers 404 model_not_found with install advice when no speech-to-text backend serves whisper-1', async () => {
+  it('answers 404 model_not_found with the pull command when no speech-to-text model serves whisper-1', async () => {
     const bare = await startTestServer({ PRELOAD_MODELS: '' });
     try {
       const error = (await bare.client.audio.transcriptions.create({ file: await toFile(wav, 'a.wav'), model: 'whisper-1' }).catch((caught: unknown) => caught)) as APIError;
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);
       expect(error.code).toBe('model_not_found');
-      expect(error.message).toMatch(/install a speech-to-text plugin and its model into MODELS_DIR/);
+      expect(error.message).toContain('`npm run models -- pull onnx-community/whisper-large-v3-turbo`');
     } finally {
       await bare.close();
     }

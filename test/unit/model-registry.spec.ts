@@ -34,6 +34,27 @@ describe('model registry', () => {
     expect(() => registry.resolve('voice-a', 'transcription')).toThrow(TaskNotSupportedError);
   });
 
+  it('names the exact pull command for a speech-to-text model that is not installed', async () => {
+    const registry = await ModelRegistry.build([tts, stt], context, {});
+    const messageOf = (model: string, task: 'transcription' | 'translation' | 'speech') => {
+      try {
+        registry.resolve(model, task);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ModelNotFoundError);
+        return (error as Error).message;
+      }
+      throw new Error(`${model} resolved`);
+    };
+    expect(messageOf('whisper-base', 'transcription')).toContain('`npm run models -- pull onnx-community/whisper-base`');
+    expect(messageOf('Xenova/whisper-tiny.en', 'transcription')).toContain('`npm run models -- pull Xenova/whisper-tiny.en`');
+    expect(messageOf('whisper-large-v3-turbo', 'transcription')).toContain('pull onnx-community/whisper-large-v3-turbo`');
+    // large-v3-turbo (what whisper-1 pulls) cannot translate: translation points at a model that can.
+    expect(messageOf('whisper-large-v3-turbo', 'translation')).toContain('pull onnx-community/whisper-small`');
+    // Names that are no known repo get the general advice, and speech models are not pulled this way.
+    expect(messageOf('nope', 'transcription')).toMatch(/install a speech-to-text plugin/);
+    expect(messageOf('some/voice', 'speech')).not.toContain('npm run models');
+  });
+
   it('refuses two plugins serving one model id', async () => {
     await expect(ModelRegistry.build([tts, plugin('copy', { models: [{ id: 'voice-a', tasks: ['speech'], ownedBy: 'c' }] })], context, {})).rejects.toThrow(
       /served by two plugins/,
