@@ -26,9 +26,10 @@ function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): numb
 
 export function fallbackSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): FallbackSettings {
   const flag = (env.WHISPER_TEMPERATURE_FALLBACK ?? 'true').trim().toLowerCase();
-  if (!['true', 'false', '1', '0', ''].includes(flag)) throw new Error(`WHISPER_TEMPERATURE_FALLBACK must be true or false; got '${env.WHISPER_TEMPERATURE_FALLBACK}'.`);
+  // The spellings the server's own boolean settings accept.
+  if (!['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''].includes(flag)) throw new Error(`WHISPER_TEMPERATURE_FALLBACK must be true or false; got '${env.WHISPER_TEMPERATURE_FALLBACK}'.`);
   return {
-    enabled: flag !== 'false' && flag !== '0',
+    enabled: !['false', '0', 'no', 'off'].includes(flag),
     compressionRatioThreshold: envNumber(env, 'WHISPER_COMPRESSION_RATIO_THRESHOLD', 2.4),
     logprobThreshold: envNumber(env, 'WHISPER_LOGPROB_THRESHOLD', -1),
     noSpeechThreshold: envNumber(env, 'WHISPER_NO_SPEECH_THRESHOLD', 0.6),

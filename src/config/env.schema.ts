@@ -36,6 +36,14 @@ function positiveNumber(raw: string): number {
   return value;
 }
 
+function numberBetween(min: number, max: number): Parser<number> {
+  return (raw) => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) throw new Error(`expected a number between ${min} and ${max}`);
+    return value;
+  };
+}
+
 function oneOf<T extends string>(...values: T[]): Parser<T> {
   return (raw) => {
     if (!(values as string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}`);
@@ -126,6 +134,20 @@ export const ENV_SCHEMA = {
   MODEL_TTL_S: setting('900', 'Seconds an idle model stays loaded in a worker; -1 never unloads, 0 unloads after each use. Preloaded models stay.', integer(-1)),
   METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
+  // Read by the Whisper plugin in its workers; validated here so a typo stops the start instead of the first request.
+  WHISPER_DTYPE: setting(
+    'auto',
+    'Which Whisper export files to load: fp32, fp16, q8, int8, uint8, q4, q4f16, or auto (the first present in that order, q4f16 before q4).',
+    oneOf('auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16'),
+  ),
+  WHISPER_TEMPERATURE_FALLBACK: setting(
+    'true',
+    'Whisper: decode a window again at higher temperatures when it looks like a hallucination (openai-whisper); false = one greedy pass.',
+    boolean,
+  ),
+  WHISPER_COMPRESSION_RATIO_THRESHOLD: setting('2.4', 'Whisper: gzip compression ratio of a window\'s text above which it is decoded again.', numberBetween(0, 1000)),
+  WHISPER_LOGPROB_THRESHOLD: setting('-1', 'Whisper: average token log-probability below which a window is decoded again.', numberBetween(-1000, 0)),
+  WHISPER_NO_SPEECH_THRESHOLD: setting('0.6', 'Whisper: <|nospeech|> probability above which an unsure window counts as silence (no text).', numberBetween(0, 1)),
 } satisfies Record<string, Setting<unknown>>;
 
 export type EnvSchema = typeof ENV_SCHEMA;

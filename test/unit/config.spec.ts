@@ -25,6 +25,13 @@ describe('configuration', () => {
     expect(message).toContain('ALIASES="whisper-1"');
   });
 
+  it('refuses bad Whisper settings at start, so they never reach a worker', () => {
+    expect(() => loadConfig({ WHISPER_DTYPE: 'fp8', WHISPER_NO_SPEECH_THRESHOLD: '1.5', WHISPER_TEMPERATURE_FALLBACK: 'maybe' })).toThrow(
+      /WHISPER_DTYPE="fp8"[\s\S]*WHISPER_TEMPERATURE_FALLBACK="maybe"[\s\S]*WHISPER_NO_SPEECH_THRESHOLD="1.5"/,
+    );
+    expect(loadConfig({ WHISPER_DTYPE: 'q4f16', WHISPER_LOGPROB_THRESHOLD: '-0.5' })).toMatchObject({ WHISPER_DTYPE: 'q4f16', WHISPER_LOGPROB_THRESHOLD: -0.5 });
+  });
+
   it('parses aliases and lists', () => {
     const config = loadConfig({ ALIASES: 'whisper-1=whisper-base, tts-1=espeak', PRELOAD_MODELS: 'a,b' });
     expect(config.ALIASES).toEqual({ 'whisper-1': 'whisper-base', 'tts-1': 'espeak' });
