@@ -12,7 +12,8 @@ import { groupTokensIntoWords } from './words';
  * (onnx-community publishes one per size), with the command that pulls it.
  */
 export function wordTimestampsHint(modelId: string): string {
-  const name = modelId.includes('/') ? modelId.slice(modelId.lastIndexOf('/') + 1) : modelId;
+  // A `_timestamped` folder without the outputs is an incomplete copy: pulling its repo again repairs it.
+  const name = (modelId.includes('/') ? modelId.slice(modelId.lastIndexOf('/') + 1) : modelId).replace(/_timestamped$/, '');
   const timestamped = name.startsWith('whisper-') ? `onnx-community/${name}_timestamped` : 'onnx-community/whisper-base_timestamped';
   return (
     `The model \`${modelId}\` was exported without cross-attention outputs, so it cannot produce word timestamps. ` +

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledError, type PluginInstance } from '../../../plugins/sdk';
 import { scriptAfterPrefix, whisperSpecialTokenIds, whisperSuppressTokens, type WhisperSpecialTokenIds } from '../../fixtures/whisper/generate-whisper';
+import { wordTimestampsHint } from '../../../plugins/whisper/word-timestamps';
 import { audio, FixtureRoot, fixtureTokenizer, loadModel, request, transcribe, type DecoderCalls } from './harness';
 
 const ML = whisperSpecialTokenIds('multilingual');
@@ -187,6 +188,18 @@ describe('timestamps', () => {
     const model = await load(ids.basic);
     const failure = transcribe(model, request(audio(2), { timestamps: { segment: true, word: true } }));
     await expect(failure).rejects.toMatchObject({ param: 'timestamp_granularities', message: expect.stringContaining('npm run models -- pull onnx-community/whisper-fixture_timestamped') });
+  });
+});
+
+describe('which export gives word timestamps', () => {
+  it.each([
+    ['whisper-small', 'npm run models -- pull onnx-community/whisper-small_timestamped'],
+    ['Xenova/whisper-tiny.en', 'npm run models -- pull onnx-community/whisper-tiny.en_timestamped'],
+    // A _timestamped folder without the outputs is repaired by pulling it again, not by a doubled suffix.
+    ['whisper-base_timestamped', 'npm run models -- pull onnx-community/whisper-base_timestamped`'],
+    ['my-own-export', 'npm run models -- pull onnx-community/whisper-base_timestamped'],
+  ])('%s → %s', (model, command) => {
+    expect(wordTimestampsHint(model)).toContain(`\`${command}`);
   });
 });
 
