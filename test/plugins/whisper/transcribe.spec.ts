@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { CancelledError, type PluginInstance } from '../../../plugins/sdk';
 import { scriptAfterPrefix, whisperSpecialTokenIds, whisperSuppressTokens, type WhisperSpecialTokenIds } from '../../fixtures/whisper/generate-whisper';
 import { wordTimestampsHint } from '../../../plugins/whisper/word-timestamps';
-import { audio, FixtureRoot, fixtureTokenizer, loadModel, request, transcribe, type DecoderCalls } from './harness';
+import whisperPlugin from '../../../plugins/whisper/plugin';
+import { audio, FixtureRoot, fixtureTokenizer, loadModel, request, silentLog, transcribe, type DecoderCalls } from './harness';
 
 const ML = whisperSpecialTokenIds('multilingual');
 const tokenizer = fixtureTokenizer();
@@ -265,6 +266,20 @@ describe('export variants', () => {
     const model = await load(id);
     const { result } = await transcribe(model, request(audio(3)));
     expect(result.text).toBe(PHRASE.trim());
+  });
+
+  it('WHISPER_DTYPE picks which of the exports in a folder is loaded; auto prefers fp32', async () => {
+    const id = await root.write('two-dtypes', { script: scriptAfterPrefix(4, [...words(PHRASE), ML.endOfText]) });
+    await root.write('two-dtypes', { fileSuffix: '_quantized', script: scriptAfterPrefix(4, [...words(SECOND_PHRASE), ML.endOfText]) });
+    const said = async (dtype: string) => {
+      const model = await withEnv({ WHISPER_DTYPE: dtype }, () => load(id));
+      return (await transcribe(model, request(audio(2)))).result.text;
+    };
+    expect(await said('auto')).toBe(PHRASE.trim());
+    expect(await said('q8')).toBe(SECOND_PHRASE.trim());
+    // A dtype the folder lacks: the model is not offered at all (rather than failing on first use).
+    const manifest = await withEnv({ WHISPER_DTYPE: 'q4' }, async () => whisperPlugin.describe({ modelsDir: root.dir, log: silentLog }));
+    expect(manifest.models.map((model) => model.id)).not.toContain(id);
   });
 
   it('loads an fp16 export with float16 KV caches and .onnx_data sidecars', async () => {
