@@ -59,6 +59,8 @@ export interface DecodeWindowOptions {
   maxTargetPositions: number;
   /** (layer, head) pairs whose cross-attention rows to keep, for word timestamps. */
   alignmentHeads?: ReadonlyArray<readonly [number, number]>;
+  /** Called with each token as it is chosen (not `<|endoftext|>`), and the window's no-speech probability. */
+  onToken?: (token: number, noSpeechProb: number) => void;
 }
 
 export interface WindowDecoding {
@@ -103,6 +105,7 @@ export async function decodeWindow(options: DecodeWindowOptions): Promise<Window
     sumLogprob += logSoftmax(logits)[token];
     if (token === special.endOfText) break;
     tokens.push(token);
+    options.onToken?.(token, noSpeechProb);
     input = [token];
   }
   throwIfAborted(signal);

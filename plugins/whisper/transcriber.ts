@@ -50,6 +50,15 @@ class TrimmedTextStream {
 
   constructor(private readonly onText: ((delta: string) => void) | undefined) {}
 
+  /** The held-back whitespace, to restore when text pushed since turns out not to be part of the transcript. */
+  get held(): string {
+    return this.pendingSpace;
+  }
+
+  restoreHeld(held: string): void {
+    this.pendingSpace = held;
+  }
+
   push(delta: string): void {
     if (!this.onText || delta === '') return;
     let text = this.pendingSpace + delta;
@@ -122,6 +131,10 @@ export class WhisperTranscriber implements TranscriptionBackend {
     const textTokens: number[] = [];
     const streamDecoder = tokenizer.createStreamingDecoder({ skipSpecial: true });
     const stream = new TrimmedTextStream(progress?.onText?.bind(progress));
+    // Text is final as soon as it is decoded when nothing can discard it later: one pass (no fallback), no
+    // timestamp segments to drop, and a window the model does not suspect of silence. Otherwise it is reported
+    // once its window has passed those checks.
+    const streamTokens = progress?.onText !== undefined && !withTimestamps && !this.options.fallback.enabled;
 
     let seek = 0;
     while (seek < contentFrames) {
@@ -138,6 +151,13 @@ export class WhisperTranscriber implements TranscriptionBackend {
         timestamps: withTimestamps,
         promptTokens: allTokens.slice(promptResetSince),
       });
+      let streamedLive = false;
+      const heldBeforeWindow = stream.held;
+      const onToken = (token: number, noSpeechProb: number) => {
+        if (noSpeechProb > this.options.fallback.noSpeechThreshold) return;
+        streamedLive = true;
+        if (token < special.endOfText) stream.push(streamDecoder.push([token]));
+      };
       const result = await decodeWithFallback<DecodedWindow>(request.temperature, this.options.fallback, async (temperature) => {
         const decoded = await decodeWindow({
           decoder,
@@ -150,6 +170,7 @@ export class WhisperTranscriber implements TranscriptionBackend {
           signal,
           maxTargetPositions: configs.model.max_target_positions,
           alignmentHeads: wantWords ? this.alignmentHeads : undefined,
+          onToken: streamTokens ? onToken : undefined,
         });
         const text = tokenizer.decode(decoded.tokens, { skipSpecial: true });
         return { ...decoded, text, compressionRatio: compressionRatio(text) };
@@ -198,7 +219,9 @@ export class WhisperTranscriber implements TranscriptionBackend {
         allTokens.push(...tokens);
         const spoken = tokens.filter((token) => token < special.endOfText);
         textTokens.push(...spoken);
-        stream.push(streamDecoder.push(spoken));
+        if (!streamedLive) stream.push(streamDecoder.push(spoken));
+        // A window kept no text (whitespace only): what it streamed was held back and must not reach the next one.
+        else if (tokens.length === 0) stream.restoreHeld(heldBeforeWindow);
       }
       // openai-whisper stops conditioning on text decoded at a high temperature: it is likely wrong.
       if (result.temperature > 0.5) promptResetSince = allTokens.length;

@@ -211,6 +211,9 @@ describe('silence and fallback', () => {
     expect(result.text).toBe('');
     expect(result.segments).toEqual([]);
     expect(deltas).toEqual([]);
+    // Token-by-token streaming (fallback off) does not leak it either.
+    const streaming = await withEnv({ WHISPER_TEMPERATURE_FALLBACK: 'false' }, () => load(ids.silence));
+    expect(await transcribe(streaming, request(new Float32Array(16000 * 3)))).toMatchObject({ result: { text: '' }, deltas: [] });
     // The same noise is what the model decodes when the no-speech check is off.
     const unchecked = await withEnv({ WHISPER_NO_SPEECH_THRESHOLD: '1', WHISPER_TEMPERATURE_FALLBACK: 'false' }, () => load(ids.silence));
     const { result: noise } = await transcribe(unchecked, request(new Float32Array(16000 * 3)));
@@ -229,6 +232,28 @@ describe('silence and fallback', () => {
     expect(result.segments.map((segment) => segment.temperature)).toEqual([finalTemperature]);
     expect(result.segments[0].compression_ratio).toBeGreaterThan(2.4);
     expect(result.text).toBe(Array.from({ length: REPEATS }, () => 'the dog').join(' '));
+  });
+});
+
+describe('streaming', () => {
+  it('reports text token by token while decoding when nothing can discard it (fallback off), once per window otherwise', async () => {
+    let runs = 0;
+    const model = await withEnv({ WHISPER_TEMPERATURE_FALLBACK: 'false' }, () => load(ids.basic, undefined, () => runs++));
+    const runsAtDelta: number[] = [];
+    const deltas: string[] = [];
+    const result = await model.transcription!.transcribe(request(audio(3)), new AbortController().signal, {
+      onText: (delta) => {
+        deltas.push(delta);
+        runsAtDelta.push(runs);
+      },
+    });
+    expect(deltas.join('')).toBe(result.text);
+    expect(deltas.length).toBeGreaterThan(5);
+    // The first words arrived while the decoder still had steps to run.
+    expect(runsAtDelta[0]).toBeLessThan(runs);
+
+    const checked = await transcribe(await load(ids.basic), request(audio(3)));
+    expect(checked.deltas).toEqual([result.text]);
   });
 });
 
