@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { CatalogModule } from './catalog/catalog.module';
+import { ChatModule } from './chat/chat.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
@@ -20,7 +21,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, CatalogModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, ChatModule, CatalogModule, HealthModule],
     };
   }
 }

@@ -14,10 +14,12 @@ export interface Setting<T> {
   default: string;
   description: string;
   parse: Parser<T>;
+  /** Another variable read when this one is unset (e.g. POLLI_TOKEN, the name the original service used). */
+  fallback?: string;
 }
 
-function setting<T>(defaultValue: string, description: string, parse: Parser<T>): Setting<T> {
-  return { default: defaultValue, description, parse };
+function setting<T>(defaultValue: string, description: string, parse: Parser<T>, fallback?: string): Setting<T> {
+  return { default: defaultValue, description, parse, fallback };
 }
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
@@ -65,6 +67,19 @@ function aliasMap(raw: string): Record<string, string> {
     aliases[alias] = target;
   }
   return aliases;
+}
+
+/** An http(s) URL without credentials (they would end up in logs and error messages). */
+function httpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('expected an http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http(s) URL');
+  if (url.username || url.password) throw new Error('put the credentials in UPSTREAM_LLM_API_KEY, not in the URL');
+  return raw;
 }
 
 function directory(raw: string): string {
@@ -126,6 +141,16 @@ export const ENV_SCHEMA = {
   MODEL_TTL_S: setting('900', 'Seconds an idle model stays loaded in a worker; -1 never unloads, 0 unloads after each use. Preloaded models stay.', integer(-1)),
   METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
+  UPSTREAM_LLM_URL: setting(
+    'https://gen.pollinations.ai/v1/chat/completions',
+    'OpenAI-compatible chat API that writes the replies of /v1/chat/completions and /generate (a base URL ending in /v1 works too).',
+    httpUrl,
+  ),
+  UPSTREAM_LLM_MODEL: setting('openai', 'Model asked of the upstream chat API (Pollinations: openai, gemini-fast, …).', (raw) => raw),
+  UPSTREAM_LLM_API_KEY: setting('', 'Bearer token for the upstream chat API; POLLI_TOKEN is read when this is unset.', (raw) => raw, 'POLLI_TOKEN'),
+  UPSTREAM_LLM_TIMEOUT_MS: setting('60000', 'An upstream chat call (streamed reply included) running longer is stopped and answered 504.', integer(100)),
+  SPEECH_MODEL_FOR_CHAT: setting('tts-1', 'Speech model (or alias) that speaks chat-completion and /generate replies.', (raw) => raw),
+  TRANSCRIPTION_MODEL_FOR_CHAT: setting('whisper-1', 'Speech-to-text model (or alias) that transcribes input_audio parts and /generate speech_audio.', (raw) => raw),
 } satisfies Record<string, Setting<unknown>>;
 
 export type EnvSchema = typeof ENV_SCHEMA;

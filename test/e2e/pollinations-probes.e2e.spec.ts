@@ -7,11 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WHISPER_TEST_DIMS, scriptAfterPrefix, whisperSpecialTokenIds, writeWhisperFixture } from '../fixtures/whisper/generate-whisper';
-import { buildWhisperTokenizerJson } from '../fixtures/whisper/tokenizer-fixture';
-import { WhisperTokenizer } from '../../plugins/whisper/tokenizer';
 import { hasMagic } from '../utils/audio-probe';
 import { encodeTestInput } from '../utils/test-audio';
+import { writeScriptedWhisper } from '../utils/scripted-whisper';
 import { tone } from '../utils/signal';
 import { startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
 
@@ -44,16 +42,7 @@ function silentWav(seconds: number, sampleRate: number): Uint8Array {
 
 beforeAll(async () => {
   modelsDir = await mkdtemp(join(tmpdir(), 'pollinations-probe-'));
-  const special = whisperSpecialTokenIds('multilingual');
-  const words = WhisperTokenizer.fromJson(buildWhisperTokenizerJson('multilingual')).encode(SAID);
-  // The decoder prompt with timestamps on is <|startoftranscript|><|lang|><|transcribe|>, then <|0.00|>: the
-  // scripted words follow that first timestamp.
-  await writeWhisperFixture(join(modelsDir, 'whisper-probe'), {
-    ...WHISPER_TEST_DIMS,
-    vocab: 'multilingual',
-    seed: 5,
-    script: scriptAfterPrefix(4, [...words, special.endOfText]),
-  });
+  await writeScriptedWhisper(modelsDir, 'whisper-probe', SAID);
   server = await startTestServer({ MODELS_DIR: modelsDir });
   await waitUntilReady(server.url);
 });
