@@ -3,6 +3,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import { ChatModule } from './chat/chat.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { EngineModule } from './engine/engine.module';
+import { GenerateModule } from './generate/generate.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SpeechModule } from './speech/speech.module';
@@ -21,7 +22,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, ChatModule, CatalogModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, ChatModule, GenerateModule, CatalogModule, HealthModule],
     };
   }
 }

@@ -123,7 +123,7 @@ export const ENV_SCHEMA = {
   MAX_AUDIO_SECONDS: setting('90', 'Longest accepted audio after decoding, in seconds. Longer → 400.', positiveNumber),
   DECODE_TIMEOUT_MS: setting('30000', 'A decode of uploaded audio running longer than this is stopped (400).', integer(100)),
   DECODE_WORKERS: setting('2', 'Worker threads decoding uploaded audio (FFmpeg in WebAssembly).', integer(1, 64)),
-  JSON_BODY_LIMIT: setting('1mb', 'Largest accepted JSON body (e.g. 1mb). Larger → 413.', (raw) => raw),
+  JSON_BODY_LIMIT: setting('8mb', 'Largest accepted JSON body (e.g. 8mb: room for 90 s of 24 kHz WAV in base64, as chat input_audio and /generate speech_audio). Larger → 413.', (raw) => raw),
   DEVICES: setting('cpu', 'Comma-separated compute devices, one worker pool each: cpu, cpu:N, cuda:N (e.g. cuda:0,cuda:1).', (raw) =>
     parseDevices(list(raw)),
   ),

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasMagic } from '../utils/audio-probe';
-import { encodeTestInput } from '../utils/test-audio';
+import { encodeTestInput, silentWav } from '../utils/test-audio';
 import { writeScriptedWhisper } from '../utils/scripted-whisper';
 import { tone } from '../utils/signal';
 import { startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
@@ -19,26 +19,6 @@ const SAID = ' Pollinations probe heard you.';
 
 let server: TestServer;
 let modelsDir: string;
-
-/** A canonical 44-byte-header PCM WAV of silence, like the probe's sample.wav: 0.1 s, 8 kHz, mono, 16-bit. */
-function silentWav(seconds: number, sampleRate: number): Uint8Array {
-  const dataBytes = Math.round(seconds * sampleRate) * 2;
-  const wav = Buffer.alloc(44 + dataBytes);
-  wav.write('RIFF', 0, 'latin1');
-  wav.writeUInt32LE(36 + dataBytes, 4);
-  wav.write('WAVE', 8, 'latin1');
-  wav.write('fmt ', 12, 'latin1');
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20); // PCM
-  wav.writeUInt16LE(1, 22); // mono
-  wav.writeUInt32LE(sampleRate, 24);
-  wav.writeUInt32LE(sampleRate * 2, 28);
-  wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write('data', 36, 'latin1');
-  wav.writeUInt32LE(dataBytes, 40);
-  return new Uint8Array(wav);
-}
 
 beforeAll(async () => {
   modelsDir = await mkdtemp(join(tmpdir(), 'pollinations-probe-'));
