@@ -12,7 +12,7 @@ import { startFakeLlm, type FakeLlm } from '../utils/fake-llm';
 import { writeScriptedWhisper } from '../utils/scripted-whisper';
 import { rms, tone } from '../utils/signal';
 import { encodeTestInput, silentWav } from '../utils/test-audio';
-import { startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
+import { FIXTURE_PLUGINS, startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
 
 const HEARD = ' Call me back tomorrow.';
 const REPLY = 'Of course. I will call you tomorrow morning.';
@@ -159,5 +159,41 @@ describe('POST /generate limits and errors (OpenAI envelope)', () => {
     llm.behaviour = 'unauthorized';
     const error = await expectError(await generate(original('alloy', 'Hello there')), 502, 'upstream_unauthorized');
     expect(error.message).toContain(llm.url);
+  });
+});
+
+describe('POST /generate voice cloning, with a speech model that clones', () => {
+  let cloning: TestServer;
+
+  beforeAll(async () => {
+    cloning = await startTestServer({ PLUGIN_DIRS: `dist/plugins,${FIXTURE_PLUGINS}`, SPEECH_MODEL_FOR_CHAT: 'cloner-tts', PRELOAD_MODELS: '', UPSTREAM_LLM_URL: llm.url });
+  });
+
+  afterAll(() => cloning?.close());
+
+  async function clone(seconds: number): Promise<Response> {
+    const clip = Buffer.from(await encodeTestInput('wav', { samples: tone(180, seconds, 16_000), sampleRate: 16_000 })).toString('base64');
+    return fetch(`${cloning.url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(original(clip, 'say verbatim: Hello.')) });
+  }
+
+  /** The fixture model answers a quarter of the reference clip it was given. */
+  async function referenceSecondsHeard(response: Response): Promise<number> {
+    expect(response.status).toBe(200);
+    const samples = await ffmpegDecode(new Uint8Array(await response.arrayBuffer()), 24_000);
+    return (samples.length / 24_000) * 4;
+  }
+
+  it('passes a 5–8 s clip to the backend as extra.reference_audio', async () => {
+    expect(await referenceSecondsHeard(await clone(6))).toBeCloseTo(6, 1);
+  });
+
+  it('cuts a longer clip to its first 8 s, as the original did', async () => {
+    expect(await referenceSecondsHeard(await clone(10))).toBeCloseTo(8, 1);
+  });
+
+  it('400 for a clip under 5 s', async () => {
+    const error = await expectError(await clone(3), 400);
+    expect(error.message).toMatch(/at least 5 seconds/);
+    expect(error.param).toBe('messages[0].voice');
   });
 });
