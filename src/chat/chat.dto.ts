@@ -65,6 +65,7 @@ const MESSAGES_SCHEMA = {
         ],
       },
       name: { type: 'string' },
+      audio: { type: 'object', description: 'Assistant messages: an earlier spoken reply, by id (its transcript is used).', properties: { id: { type: 'string' } } },
     },
   },
   example: [{ role: 'user', content: 'Say hello in one short sentence.' }],

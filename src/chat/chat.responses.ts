@@ -4,7 +4,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 export class ChatCompletionAudioDto {
   @ApiProperty({ example: 'audio_5f1c…' }) id!: string;
   @ApiProperty({ description: 'Base64 audio in the requested format.', format: 'byte' }) data!: string;
-  @ApiProperty({ description: 'Unix time after which the id means nothing (audio is not stored for replay).' }) expires_at!: number;
+  @ApiProperty({ description: 'Unix time until which the id can be sent back (`{role: "assistant", audio: {id}}`) to continue the conversation.' }) expires_at!: number;
   @ApiProperty({ description: 'The text that was spoken.' }) transcript!: string;
 }
 

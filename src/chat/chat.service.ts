@@ -4,6 +4,7 @@ import type { OutputFormat } from '../audio/encoder';
 import { SPEECH_SAMPLE_RATE } from '../engine/audio.service';
 import { AsyncQueue } from '../engine/async-queue';
 import { ApiError, toApiError } from '../http/openai-error';
+import { AudioTranscriptMemory } from './audio-memory';
 import { SSE_HEADERS, sseFrame } from '../http/sse';
 import type { ChatAudioFormat, CreateChatCompletionDto } from './chat.dto';
 import { SentenceSplitter, splitSentences } from './sentences';
@@ -28,8 +29,6 @@ export interface Conversation {
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 /** The workaround Pollinations' maintainers gave for `openai-audio` answering instead of reading (issue #4998). */
 const VERBATIM_PREFIX = /^\s*say verbatim\s*:\s*/i;
-/** Audio ids are not stored for replay, so this is when they stop meaning anything: OpenAI's one hour. */
-const AUDIO_TTL_S = 3600;
 /**
  * No tokenizer stands behind these counts: text is estimated at 4 characters a token (upstream counts are used when
  * the upstream reports them) and audio at 10 tokens a second (OpenAI's audio models bill about 600 a minute).
@@ -72,6 +71,8 @@ export class ChatService {
     private readonly upstream: UpstreamLlmClient,
     private readonly voice: VoiceIoService,
   ) {}
+
+  private readonly spoken = new AudioTranscriptMemory();
 
   async create(dto: CreateChatCompletionDto, signal: AbortSignal): Promise<ChatResponse> {
     this.checkAudioOptions(dto);
@@ -125,6 +126,19 @@ export class ChatService {
             );
           }
         }
+      } else if (role === 'assistant' && isRecord(message.audio) && typeof message.audio.id === 'string') {
+        // An earlier spoken reply sent back by id: the upstream gets its words.
+        const transcript = this.spoken.recall(message.audio.id);
+        if (transcript === undefined) {
+          throw new ApiError(
+            400,
+            `Audio '${message.audio.id}' is unknown or has expired (audio ids are kept for an hour by the server that made them); send its transcript as content instead.`,
+            'invalid_request_error',
+            `${param}.audio.id`,
+            'invalid_value',
+          );
+        }
+        texts.push(transcript);
       } else if (content !== undefined && content !== null) {
         throw new ApiError(400, `Invalid type for '${param}.content': expected a string or an array of parts.`, 'invalid_request_error', `${param}.content`, 'invalid_type');
       } else if (role === 'user') {
@@ -170,11 +184,12 @@ export class ChatService {
     const audio = await collectBytes(
       this.voice.encode(this.voice.speak(splitSentences(reply.text), voiceId(dto), signal), OUTPUT_FORMAT[dto.audio!.format], (count) => (samples += count)),
     );
+    const audioId = newId('audio_');
     const message = {
       role: 'assistant',
       content: null,
       refusal: null,
-      audio: { id: newId('audio_'), data: audio.toString('base64'), expires_at: base.created + AUDIO_TTL_S, transcript: reply.text },
+      audio: { id: audioId, data: audio.toString('base64'), expires_at: this.spoken.remember(audioId, reply.text), transcript: reply.text },
     };
     return {
       headers: { 'content-type': 'application/json' },
@@ -241,7 +256,7 @@ export class ChatService {
       }
       if (dto.wantsAudio) {
         yield* spoken(splitter.flush());
-        yield frame({ audio: { id: audioId, expires_at: base.created + AUDIO_TTL_S } });
+        yield frame({ audio: { id: audioId, expires_at: this.spoken.remember(audioId, text) } });
       }
       yield frame({}, 'stop');
       if (dto.stream_options?.include_usage) {

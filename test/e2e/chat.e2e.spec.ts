@@ -177,6 +177,39 @@ describe('chat completions with audio', () => {
   });
 });
 
+describe('multi-turn with audio', () => {
+  it('an earlier spoken reply sent back as {audio: {id}} reaches the upstream as its transcript', async () => {
+    const first = await server.client.chat.completions.create({
+      model: 'gpt-4o-audio-preview',
+      modalities: ['text', 'audio'],
+      audio: { voice: 'nova', format: 'wav' },
+      messages: [{ role: 'user', content: 'How is the weather?' }],
+    });
+    const { id } = first.choices[0].message.audio!;
+    await server.client.chat.completions.create({
+      model: 'gpt-4o-audio-preview',
+      messages: [
+        { role: 'user', content: 'How is the weather?' },
+        { role: 'assistant', audio: { id } },
+        { role: 'user', content: 'And tomorrow?' },
+      ],
+    });
+    expect(llm.calls[1].body.messages).toEqual([
+      { role: 'user', content: 'How is the weather?' },
+      { role: 'assistant', content: REPLY },
+      { role: 'user', content: 'And tomorrow?' },
+    ]);
+  });
+
+  it('an unknown audio id is a 400 naming it', async () => {
+    const error = await errorOf(
+      server.client.chat.completions.create({ model: 'm', messages: [{ role: 'assistant', audio: { id: 'audio_nope' } }, { role: 'user', content: 'Hi' }] }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('messages[0].audio.id');
+  });
+});
+
 describe('verbatim mode', () => {
   it('speaks text after "say verbatim:" as it is, without asking the upstream', async () => {
     const completion = await server.client.chat.completions.create({
