@@ -26,6 +26,12 @@ export interface Conversation {
   audioSeconds: number;
 }
 
+/** An `input_audio` part, decoded from base64, waiting to be transcribed. */
+interface AudioPart {
+  bytes: Uint8Array;
+  param: string;
+}
+
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 /** The workaround Pollinations' maintainers gave for `openai-audio` answering instead of reading (issue #4998). */
 const VERBATIM_PREFIX = /^\s*say verbatim\s*:\s*/i;
@@ -93,62 +99,83 @@ export class ChatService {
     }
   }
 
-  /** Validates the messages and turns each into plain text for the upstream, transcribing `input_audio` parts. */
+  /**
+   * Validates every message first (cheap), then transcribes the `input_audio` parts (costly) and turns each message
+   * into plain text for the upstream.
+   */
   async prepare(raw: Array<Record<string, unknown>>, signal: AbortSignal): Promise<Conversation> {
+    const parsed = raw.map((message, index) => this.parseMessage(message, `messages[${index}]`));
+    const audioParts = parsed.flatMap((message) => message.parts.filter((part): part is AudioPart => typeof part !== 'string'));
+    if (audioParts.length > 0) this.voice.checkTranscription(audioParts[0].param);
+    let audioSeconds = 0;
     const messages: UpstreamMessage[] = [];
     let lastUserText = '';
-    let audioSeconds = 0;
-    for (const [index, message] of raw.entries()) {
-      const param = `messages[${index}]`;
-      const role = message.role;
-      if (typeof role !== 'string' || !ROLES.has(role)) {
-        throw new ApiError(400, `Invalid value for '${param}.role': expected one of ${[...ROLES].join(', ')}.`, 'invalid_request_error', `${param}.role`, 'invalid_value');
-      }
+    for (const { role, name, parts } of parsed) {
       const texts: string[] = [];
-      const content = message.content;
-      if (typeof content === 'string') texts.push(content);
-      else if (Array.isArray(content)) {
-        for (const [partIndex, part] of content.entries()) {
-          const partParam = `${param}.content[${partIndex}]`;
-          if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') texts.push(part.text);
-          else if (isRecord(part) && part.type === 'input_audio' && isRecord(part.input_audio)) {
-            const bytes = this.voice.decodeBase64(part.input_audio.data, `${partParam}.input_audio.data`);
-            const heard = await this.voice.transcribe(await this.voice.decode(bytes, signal), signal);
-            audioSeconds += heard.seconds;
-            texts.push(heard.text);
-          } else {
-            throw new ApiError(
-              400,
-              `Invalid content part '${partParam}': expected {type:"text", text} or {type:"input_audio", input_audio:{data, format}}.`,
-              'invalid_request_error',
-              `${partParam}.type`,
-              'invalid_value',
-            );
-          }
+      for (const part of parts) {
+        if (typeof part === 'string') {
+          texts.push(part);
+          continue;
         }
-      } else if (role === 'assistant' && isRecord(message.audio) && typeof message.audio.id === 'string') {
-        // An earlier spoken reply sent back by id: the upstream gets its words.
-        const transcript = this.spoken.recall(message.audio.id);
-        if (transcript === undefined) {
-          throw new ApiError(
-            400,
-            `Audio '${message.audio.id}' is unknown or has expired (audio ids are kept for an hour by the server that made them); send its transcript as content instead.`,
-            'invalid_request_error',
-            `${param}.audio.id`,
-            'invalid_value',
-          );
-        }
-        texts.push(transcript);
-      } else if (content !== undefined && content !== null) {
-        throw new ApiError(400, `Invalid type for '${param}.content': expected a string or an array of parts.`, 'invalid_request_error', `${param}.content`, 'invalid_type');
-      } else if (role === 'user') {
-        throw new ApiError(400, `Missing required parameter: '${param}.content'.`, 'invalid_request_error', `${param}.content`, 'missing_required_parameter');
+        const heard = await this.voice.transcribe(await this.voice.decode(part.bytes, signal), signal);
+        audioSeconds += heard.seconds;
+        texts.push(heard.text);
       }
-      const text = texts.join('\n');
-      if (role === 'user') lastUserText = text;
-      messages.push(typeof message.name === 'string' ? { role, content: text, name: message.name } : { role, content: text });
+      const content = texts.join('\n');
+      if (role === 'user') lastUserText = content;
+      messages.push(name === undefined ? { role, content } : { role, content, name });
     }
     return { messages, lastUserText, audioSeconds };
+  }
+
+  /** One message's role, name and parts: text, or audio still to transcribe. */
+  private parseMessage(message: Record<string, unknown>, param: string): { role: string; name?: string; parts: Array<string | AudioPart> } {
+    const role = message.role;
+    if (typeof role !== 'string' || !ROLES.has(role)) {
+      throw new ApiError(400, `Invalid value for '${param}.role': expected one of ${[...ROLES].join(', ')}.`, 'invalid_request_error', `${param}.role`, 'invalid_value');
+    }
+    const name = typeof message.name === 'string' ? message.name : undefined;
+    const content = message.content;
+    if (typeof content === 'string') return { role, name, parts: [content] };
+    if (Array.isArray(content)) {
+      const parts = content.map((part: unknown, index): string | AudioPart => {
+        const partParam = `${param}.content[${index}]`;
+        if (isRecord(part) && part.type === 'text' && typeof part.text === 'string') return part.text;
+        if (isRecord(part) && part.type === 'input_audio' && isRecord(part.input_audio)) {
+          const dataParam = `${partParam}.input_audio.data`;
+          return { bytes: this.voice.decodeBase64(part.input_audio.data, dataParam), param: dataParam };
+        }
+        throw new ApiError(
+          400,
+          `Invalid content part '${partParam}': expected {type:"text", text} or {type:"input_audio", input_audio:{data, format}}.`,
+          'invalid_request_error',
+          `${partParam}.type`,
+          'invalid_value',
+        );
+      });
+      return { role, name, parts };
+    }
+    if (role === 'assistant' && isRecord(message.audio) && typeof message.audio.id === 'string') {
+      // An earlier spoken reply sent back by id: the upstream gets its words.
+      const transcript = this.spoken.recall(message.audio.id);
+      if (transcript === undefined) {
+        throw new ApiError(
+          400,
+          `Audio '${message.audio.id}' is unknown or has expired (audio ids are kept for an hour by the server that made them); send its transcript as content instead.`,
+          'invalid_request_error',
+          `${param}.audio.id`,
+          'invalid_value',
+        );
+      }
+      return { role, name, parts: [transcript] };
+    }
+    if (content !== undefined && content !== null) {
+      throw new ApiError(400, `Invalid type for '${param}.content': expected a string or an array of parts.`, 'invalid_request_error', `${param}.content`, 'invalid_type');
+    }
+    if (role === 'user') {
+      throw new ApiError(400, `Missing required parameter: '${param}.content'.`, 'invalid_request_error', `${param}.content`, 'missing_required_parameter');
+    }
+    return { role, name, parts: [] };
   }
 
   private usage(conversation: Conversation, reply: string, upstream: UpstreamUsage | undefined, outputSeconds: number | undefined) {

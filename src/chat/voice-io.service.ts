@@ -36,6 +36,22 @@ export class VoiceIoService {
     return this.audio.decode(bytes, signal);
   }
 
+  /**
+   * Throws a 400 naming the setting when TRANSCRIPTION_MODEL_FOR_CHAT is not installed: the client never named that
+   * model, so the plain "model not found" would point at the wrong field.
+   */
+  checkTranscription(param: string): void {
+    const model = this.config.TRANSCRIPTION_MODEL_FOR_CHAT;
+    if (this.engine.registry.has(model)) return;
+    throw new ApiError(
+      400,
+      `Audio input needs a speech-to-text model, and this server has none installed as TRANSCRIPTION_MODEL_FOR_CHAT ('${model}'). Send text, or ask the operator to install one (npm run models -- pull …).`,
+      'invalid_request_error',
+      param,
+      'transcription_unavailable',
+    );
+  }
+
   /** Speech-to-text with TRANSCRIPTION_MODEL_FOR_CHAT. */
   async transcribe(pcm: Pcm, signal: AbortSignal, language?: string): Promise<HeardAudio> {
     // Measured first: the samples move into the worker thread (their buffer is transferred, not copied).

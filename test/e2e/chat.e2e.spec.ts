@@ -278,17 +278,35 @@ describe('upstream failures become OpenAI-shaped 502/504 errors that name the up
     expect(error.message).toMatch(/did not answer within 1500 ms/);
     expect(error.message).toContain(llm.url);
   });
+});
+
+describe('a server whose upstream is down and that has no speech-to-text model', () => {
+  let lonely: TestServer;
+  let emptyModels: string;
+
+  beforeAll(async () => {
+    emptyModels = await mkdtemp(join(tmpdir(), 'chat-no-models-'));
+    lonely = await startTestServer({ MODELS_DIR: emptyModels, UPSTREAM_LLM_URL: `http://127.0.0.1:${await closedPort()}/v1`, PRELOAD_MODELS: '' });
+  });
+
+  afterAll(async () => {
+    await lonely?.close();
+    await rm(emptyModels, { recursive: true, force: true });
+  });
 
   it('an unreachable upstream → 502 upstream_unreachable', async () => {
-    const lonely = await startTestServer({ UPSTREAM_LLM_URL: `http://127.0.0.1:${await closedPort()}/v1`, PRELOAD_MODELS: '' });
-    try {
-      const error = await errorOf(lonely.client.chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'Hi' }] }));
-      expect(error.status).toBe(502);
-      expect(error.code).toBe('upstream_unreachable');
-      expect(error.message).toMatch(/could not be reached: ECONNREFUSED/);
-    } finally {
-      await lonely.close();
-    }
+    const error = await errorOf(lonely.client.chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'Hi' }] }));
+    expect(error.status).toBe(502);
+    expect(error.code).toBe('upstream_unreachable');
+    expect(error.message).toMatch(/could not be reached: ECONNREFUSED/);
+  });
+
+  it('input_audio → 400 transcription_unavailable naming the setting, before anything else runs', async () => {
+    const error = await errorOf(lonely.client.chat.completions.create(speechToSpeech('wav')));
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('transcription_unavailable');
+    expect(error.param).toBe('messages[1].content[1].input_audio.data');
+    expect(error.message).toContain('TRANSCRIPTION_MODEL_FOR_CHAT');
   });
 });
 
