@@ -1,7 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { CatalogModule } from './catalog/catalog.module';
+import { ChatModule } from './chat/chat.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { EngineModule } from './engine/engine.module';
+import { GenerateModule } from './generate/generate.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SpeechModule } from './speech/speech.module';
@@ -20,7 +22,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, CatalogModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, ChatModule, GenerateModule, CatalogModule, HealthModule],
     };
   }
 }

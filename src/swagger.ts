@@ -6,7 +6,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Audio Pollinations')
     .setDescription(
-      'OpenAI-compatible audio API: speech-to-text, text-to-speech and voice cloning. Point the official `openai` SDK at `<server>/v1`. ' +
+      'OpenAI-compatible audio API: speech-to-text, text-to-speech, voice cloning, and speech-to-speech chat completions (replies by an upstream LLM). Point the official `openai` SDK at `<server>/v1`. ' +
+        'POST /generate serves the original Audio Pollinations request. ' +
         'Every error is `{"error":{"message","type","param","code"}}`.',
     )
     .setVersion(process.env.npm_package_version ?? '0.1.0')

@@ -16,10 +16,17 @@ describe('openapi/openapi.json', () => {
       ['/v1/models', 'get'],
       ['/v1/models/{model}', 'get'],
       ['/v1/audio/voices', 'get'],
+      ['/v1/chat/completions', 'post'],
+      ['/generate', 'post'],
     ] as const) {
       const operation = document.paths[route]?.[method];
       expect(operation).toBeDefined();
       expect(operation.responses['500']).toBeDefined();
+    }
+    // The routes that call the upstream LLM document its failures.
+    for (const route of ['/v1/chat/completions', '/generate']) {
+      expect(document.paths[route].post.responses['502']).toBeDefined();
+      expect(document.paths[route].post.responses['504']).toBeDefined();
     }
   });
 });

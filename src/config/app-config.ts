@@ -20,7 +20,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [name, setting] of Object.entries(ENV_SCHEMA)) {
-    const raw = env[name]?.trim();
+    const raw = env[name]?.trim() || (setting.fallback ? env[setting.fallback]?.trim() : undefined);
     const value = raw === undefined || raw === '' ? setting.default : raw;
     try {
       config[name] = setting.parse(value);

@@ -14,10 +14,12 @@ export interface Setting<T> {
   default: string;
   description: string;
   parse: Parser<T>;
+  /** Another variable read when this one is unset (e.g. POLLI_TOKEN, the name the original service used). */
+  fallback?: string;
 }
 
-function setting<T>(defaultValue: string, description: string, parse: Parser<T>): Setting<T> {
-  return { default: defaultValue, description, parse };
+function setting<T>(defaultValue: string, description: string, parse: Parser<T>, fallback?: string): Setting<T> {
+  return { default: defaultValue, description, parse, fallback };
 }
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
@@ -75,6 +77,19 @@ function aliasMap(raw: string): Record<string, string> {
   return aliases;
 }
 
+/** An http(s) URL without credentials (they would end up in logs and error messages). */
+function httpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('expected an http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('expected an http(s) URL');
+  if (url.username || url.password) throw new Error('put the credentials in UPSTREAM_LLM_API_KEY, not in the URL');
+  return raw;
+}
+
 function directory(raw: string): string {
   if (raw.length === 0) throw new Error('expected a path');
   return path.resolve(PROJECT_ROOT, raw);
@@ -116,7 +131,7 @@ export const ENV_SCHEMA = {
   MAX_AUDIO_SECONDS: setting('90', 'Longest accepted audio after decoding, in seconds. Longer → 400.', positiveNumber),
   DECODE_TIMEOUT_MS: setting('30000', 'A decode of uploaded audio running longer than this is stopped (400).', integer(100)),
   DECODE_WORKERS: setting('2', 'Worker threads decoding uploaded audio (FFmpeg in WebAssembly).', integer(1, 64)),
-  JSON_BODY_LIMIT: setting('1mb', 'Largest accepted JSON body (e.g. 1mb). Larger → 413.', (raw) => raw),
+  JSON_BODY_LIMIT: setting('8mb', 'Largest accepted JSON body (e.g. 8mb: room for 90 s of 24 kHz WAV in base64, as chat input_audio and /generate speech_audio). Larger → 413.', (raw) => raw),
   DEVICES: setting('cpu', 'Comma-separated compute devices, one worker pool each: cpu, cpu:N, cuda:N (e.g. cuda:0,cuda:1).', (raw) =>
     parseDevices(list(raw)),
   ),
@@ -148,6 +163,16 @@ export const ENV_SCHEMA = {
   WHISPER_COMPRESSION_RATIO_THRESHOLD: setting('2.4', 'Whisper: gzip compression ratio of a window\'s text above which it is decoded again.', numberBetween(0, 1000)),
   WHISPER_LOGPROB_THRESHOLD: setting('-1', 'Whisper: average token log-probability below which a window is decoded again.', numberBetween(-1000, 0)),
   WHISPER_NO_SPEECH_THRESHOLD: setting('0.6', 'Whisper: <|nospeech|> probability above which an unsure window counts as silence (no text).', numberBetween(0, 1)),
+  UPSTREAM_LLM_URL: setting(
+    'https://gen.pollinations.ai/v1/chat/completions',
+    'OpenAI-compatible chat API that writes the replies of /v1/chat/completions and /generate (a base URL ending in /v1 works too).',
+    httpUrl,
+  ),
+  UPSTREAM_LLM_MODEL: setting('openai', 'Model asked of the upstream chat API (Pollinations: openai, gemini-fast, …).', (raw) => raw),
+  UPSTREAM_LLM_API_KEY: setting('', 'Bearer token for the upstream chat API; POLLI_TOKEN is read when this is unset.', (raw) => raw, 'POLLI_TOKEN'),
+  UPSTREAM_LLM_TIMEOUT_MS: setting('60000', 'An upstream chat call (streamed reply included) running longer is stopped and answered 504.', integer(100)),
+  SPEECH_MODEL_FOR_CHAT: setting('tts-1', 'Speech model (or alias) that speaks chat-completion and /generate replies.', (raw) => raw),
+  TRANSCRIPTION_MODEL_FOR_CHAT: setting('whisper-1', 'Speech-to-text model (or alias) that transcribes input_audio parts and /generate speech_audio.', (raw) => raw),
 } satisfies Record<string, Setting<unknown>>;
 
 export type EnvSchema = typeof ENV_SCHEMA;

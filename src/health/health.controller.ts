@@ -16,6 +16,14 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /** The original service's health check path (its docker-compose probes it), so a deployment swaps in as is. */
+  @Get('health')
+  @ApiOperation({ summary: 'Liveness (original path)', description: 'As /healthz, at the path the original Audio Pollinations served.' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'alive' } } } })
+  aliveAtOriginalPath(): { status: 'alive' } {
+    return { status: 'alive' };
+  }
+
   @Get('readyz')
   @ApiOperation({ summary: 'Readiness', description: 'Answers 200 once the models in PRELOAD_MODELS are loaded, 503 before.' })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ready' } } } })

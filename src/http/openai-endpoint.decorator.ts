@@ -9,7 +9,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'Wrong Content-Type for this endpoint.',
   429: 'Too many requests.',
   500: 'The server failed; the error was logged.',
+  502: 'The upstream LLM failed: unreachable, refused (401/403/429 and others) or answered something malformed; the message names it.',
   503: 'The server is not ready or is shutting down.',
+  504: 'The upstream LLM, or the model, did not answer in time.',
 };
 
 /** A route's summary plus the OpenAI-shaped errors it can answer with. */

@@ -25,7 +25,7 @@ function isVoice(value: unknown): boolean {
 }
 
 /** `voice` is a voice name, or `{ "id": "voice_…" }` for a custom voice (OpenAI's VoiceIdsOrCustomVoice). */
-function IsVoice(): PropertyDecorator {
+export function IsVoice(): PropertyDecorator {
   return ValidateBy({
     name: 'isVoice',
     validator: {

@@ -97,6 +97,14 @@ export async function ffmpegEncode(samples: Float32Array, sampleRate: number, ch
   return run.output;
 }
 
+/** Decodes any file FFmpeg reads (a player's view, independent of the server's decoder) to mono float PCM. */
+export async function ffmpegDecode(bytes: Uint8Array, sampleRate: number, inputArgs: string[] = []): Promise<Float32Array> {
+  core ??= loadFfmpegCore();
+  const run = runFfmpeg(await core, bytes, inputArgs, ['-f', 'f32le', '-ac', '1', '-ar', String(sampleRate)]);
+  if (run.exitCode !== 0) throw new Error(`ffmpeg could not decode (${run.exitCode}): ${run.log.slice(-5).join('\n')}`);
+  return new Float32Array(run.output.buffer.slice(run.output.byteOffset, run.output.byteOffset + run.output.byteLength));
+}
+
 /** Deterministic pseudo-random bytes (garbage input). */
 export function noiseBytes(length: number, seed = 1): Uint8Array {
   const out = new Uint8Array(length);

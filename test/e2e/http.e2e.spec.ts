@@ -122,7 +122,7 @@ describe('errors have OpenAI envelope everywhere', () => {
     const response = await fetch(`${server.url}/v1/audio/speech`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'x'.repeat(2 * 1024 * 1024) }),
+      body: JSON.stringify({ model: 'tts-1', voice: 'alloy', input: 'x'.repeat(9 * 1024 * 1024) }),
     });
     await expectEnvelope(response, 413, 'request_too_large');
   });

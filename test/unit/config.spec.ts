@@ -38,6 +38,17 @@ describe('configuration', () => {
     expect(config.PRELOAD_MODELS).toEqual(['a', 'b']);
   });
 
+  it('reads the upstream LLM key from POLLI_TOKEN (the original service\'s name) unless UPSTREAM_LLM_API_KEY is set', () => {
+    expect(loadConfig({}).UPSTREAM_LLM_API_KEY).toBe('');
+    expect(loadConfig({ POLLI_TOKEN: 'sk_polli' }).UPSTREAM_LLM_API_KEY).toBe('sk_polli');
+    expect(loadConfig({ POLLI_TOKEN: 'sk_polli', UPSTREAM_LLM_API_KEY: 'sk_own' }).UPSTREAM_LLM_API_KEY).toBe('sk_own');
+  });
+
+  it('refuses an upstream URL that is not http(s) or carries credentials', () => {
+    expect(() => loadConfig({ UPSTREAM_LLM_URL: 'ftp://example.com/v1' })).toThrow(/UPSTREAM_LLM_URL/);
+    expect(() => loadConfig({ UPSTREAM_LLM_URL: 'https://user:secret@example.com/v1' })).toThrow(/UPSTREAM_LLM_API_KEY/);
+  });
+
   it('lists every setting with its default in .env.example and the README', () => {
     const example = fs.readFileSync(path.join(PROJECT_ROOT, '.env.example'), 'utf8');
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
