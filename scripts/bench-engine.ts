@@ -1,0 +1,171 @@
+/**
+ * Engine benchmark: what the HTTP server and its worker pool cost on top of onnxruntime itself. Run with
+ * `npm run bench:engine` (or `node dist/scripts/bench-engine.js` after a build). Takes about 40 s.
+ *
+ * One "request" is one run of the lab plugin's `lab-onnx` model (y = tanh(x · W), W 256 × 256) on `batch` rows,
+ * with `batch` calibrated so a run takes about BENCH_RUN_MS in-process. In the same run it measures:
+ * - direct: that run on an onnxruntime-node session in this thread, with the session options a server worker gets
+ *   (one intra-op thread, built by the engine's own code), one after another; then W sessions at once, which shows
+ *   what this machine gives W parallel runs right now (other processes share the cores);
+ * - HTTP: the same run through a real listening server (POST /v1/audio/speech with `batch`), at concurrency 1,
+ *   = workers and 2 × workers, W workers with one intra-op thread each; and a 1-row request, whose latency is the
+ *   fixed cost of a request (HTTP, validation, queueing, worker messaging, encoding the reply).
+ * Ratios: latency overhead at concurrency 1 = HTTP median / direct median; throughput vs ideal = HTTP requests/s ÷
+ * (min(concurrency, W) × direct requests/s), i.e. against perfectly parallel workers with no server in the way.
+ *
+ * The load generator (fetch) runs in the server's process, as a co-located client would; its cost is in the figures.
+ * Settings: BENCH_WORKERS (default 2), BENCH_RUN_MS (default 5), BENCH_PHASE_MS (default 6000).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { ortOptionsFor } from '../src/engine/devices';
+import { sessionOptions } from '../src/engine/worker/sessions';
+import { matmulModel, ONNX_WIDTH } from '../test/fixtures/plugins/lab/plugin';
+import { FIXTURE_PLUGINS, startTestServer, waitUntilReady } from '../test/utils/test-server';
+
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+const TARGET_RUN_MS = Number(process.env.BENCH_RUN_MS ?? 5);
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 6000);
+const MODEL = 'lab-onnx';
+
+interface Phase {
+  label: string;
+  concurrency: number;
+  latencies: number[];
+  elapsedMs: number;
+}
+
+const quantile = (values: number[], q: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+const perSecond = (phase: Phase): number => (phase.latencies.length * 1000) / phase.elapsedMs;
+
+/** Runs `concurrency` loops of `request` for `durationMs` (after `warmup` requests per loop) and records latencies. */
+async function measure(label: string, concurrency: number, request: () => Promise<void>, durationMs = PHASE_MS, warmup = 3): Promise<Phase> {
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = 0; i < warmup; i++) await request();
+  }));
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await request();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return { label, concurrency, latencies, elapsedMs: performance.now() - started };
+}
+
+/** The session a CPU worker of this pool would open: same options, built by the engine's own code. */
+async function directSession(): Promise<ort.InferenceSession> {
+  const device = ortOptionsFor({ id: 'cpu:0', kind: 'cpu', index: 0 }, { providerOptions: {}, intraOpThreads: 1, graphOptimizationLevel: 'all' }, WORKERS);
+  return ort.InferenceSession.create(matmulModel(), sessionOptions(device));
+}
+
+const input = (batch: number) => new ort.Tensor('float32', new Float32Array(batch * ONNX_WIDTH).fill(0.5), [batch, ONNX_WIDTH]);
+
+/** Rows per run so one run takes about TARGET_RUN_MS here (the work grows linearly with the rows). */
+async function calibrate(session: ort.InferenceSession): Promise<number> {
+  const probeRows = 1024;
+  const x = input(probeRows);
+  for (let i = 0; i < 20; i++) await session.run({ x });
+  let runs = 0;
+  const started = performance.now();
+  while (performance.now() - started < 500) {
+    await session.run({ x });
+    runs++;
+  }
+  const perRowMs = (performance.now() - started) / runs / probeRows;
+  return Math.max(1, Math.round(TARGET_RUN_MS / perRowMs));
+}
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log(`engine benchmark: ${MODEL} (MatMul ${ONNX_WIDTH}×${ONNX_WIDTH} + Tanh, batch 1), ${WORKERS} CPU workers × 1 intra-op thread, ${os.availableParallelism()} cores, ${PHASE_MS / 1000} s per phase`);
+
+  const sessions = await Promise.all(Array.from({ length: WORKERS }, directSession));
+  const batch = await calibrate(sessions[0]);
+  console.log(`one request = one run on ${batch} rows (calibrated to ~${TARGET_RUN_MS} ms in-process)\n`);
+  // A fresh input per request, as the lab plugin makes one per request.
+  const direct = await measure('direct (in-process)', 1, async () => void (await sessions[0].run({ x: input(batch) })));
+  // onnxruntime-node runs each session.run on libuv's thread pool, so these W loops really run in parallel.
+  let next = 0;
+  const directParallel = await measure('direct, W sessions', WORKERS, async () => void (await sessions[next++ % WORKERS].run({ x: input(batch) })));
+  await Promise.all(sessions.map((session) => session.release()));
+
+  const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-bench-engine-'));
+  const server = await startTestServer({
+    PLUGIN_DIRS: FIXTURE_PLUGINS,
+    MODELS_DIR: modelsDir,
+    PRELOAD_MODELS: MODEL,
+    WORKERS_PER_DEVICE: String(WORKERS),
+    ORT_INTRA_OP_THREADS: '1',
+    MODEL_TTL_S: '-1',
+    MAX_QUEUE: '1024',
+  });
+  const phases: Phase[] = [direct, directParallel];
+  try {
+    await waitUntilReady(server.url);
+    const speak = (rows: number) => async (): Promise<void> => {
+      const body = JSON.stringify({ model: MODEL, voice: 'lab', input: 'x', response_format: 'pcm', batch: rows });
+      const response = await fetch(`${server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`the server answered ${response.status}`);
+    };
+    for (const concurrency of [1, WORKERS, 2 * WORKERS]) phases.push(await measure('HTTP server', concurrency, speak(batch)));
+    // The fixed cost of a request (HTTP, validation, queueing, worker messaging, encoding), with next to no inference.
+    phases.push(await measure('HTTP, 1 row', 1, speak(1), PHASE_MS / 2));
+  } finally {
+    await server.close();
+    fs.rmSync(modelsDir, { recursive: true, force: true });
+  }
+
+  const [, , single, atWorkers, atDouble, empty] = phases;
+  const widths = [20, 11, 9, 10, 10, 10, 9, 9];
+  console.log(row(['path', 'concurrency', 'requests', 'median ms', 'p90 ms', 'req/s', 'vs ideal', 'vs direct'], widths));
+  const ideal = (concurrency: number) => Math.min(concurrency, WORKERS) * perSecond(direct);
+  // The in-process figure at the same parallelism: what the server would get if it cost nothing.
+  const sameParallelism = (concurrency: number) => (concurrency === 1 ? direct : directParallel);
+  for (const phase of phases.slice(0, -1)) {
+    console.log(
+      row(
+        [
+          phase.label,
+          String(phase.concurrency),
+          String(phase.latencies.length),
+          quantile(phase.latencies, 0.5).toFixed(2),
+          quantile(phase.latencies, 0.9).toFixed(2),
+          perSecond(phase).toFixed(1),
+          `${(perSecond(phase) / ideal(phase.concurrency)).toFixed(3)}×`,
+          `${(perSecond(phase) / perSecond(sameParallelism(phase.concurrency))).toFixed(3)}×`,
+        ],
+        widths,
+      ),
+    );
+  }
+  const directMs = quantile(direct.latencies, 0.5);
+  console.log(`\nvs ideal = req/s ÷ (min(concurrency, ${WORKERS}) × direct single-thread ${perSecond(direct).toFixed(1)} req/s)`);
+  console.log(`vs direct = req/s ÷ direct req/s at the same parallelism (concurrency 1: single session; more: ${WORKERS} sessions at once)\n`);
+  console.log(`latency overhead at concurrency 1: ${(quantile(single.latencies, 0.5) / directMs).toFixed(3)}× direct (+${(quantile(single.latencies, 0.5) - directMs).toFixed(2)} ms per request)`);
+  console.log(`throughput at concurrency ${WORKERS} (= workers): ${(perSecond(atWorkers) / (WORKERS * perSecond(direct))).toFixed(3)}× ideal (${WORKERS} × direct)`);
+  console.log(`throughput at concurrency ${2 * WORKERS} (2 × workers): ${(perSecond(atDouble) / (WORKERS * perSecond(direct))).toFixed(3)}× ideal (${WORKERS} × direct)`);
+  console.log(`this machine's parallel capacity right now: ${WORKERS} direct sessions give ${(perSecond(directParallel) / perSecond(direct)).toFixed(2)}× one session`);
+  console.log(`fixed cost of one HTTP request (a 1-row run): median ${quantile(empty.latencies, 0.5).toFixed(2)} ms, ${perSecond(empty).toFixed(0)} req/s at concurrency 1`);
+  console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
