@@ -1,6 +1,6 @@
 /**
  * Engine benchmark: what the HTTP server and its worker pool cost on top of onnxruntime itself. Run with
- * `npm run bench:engine` (or `node dist/scripts/bench-engine.js` after `tsc -p tsconfig.bench.json`). Takes about 45 s.
+ * `npm run bench:engine` (or `node dist/scripts/bench-engine.js` after `tsc -p tsconfig.bench.json`). Takes about 40 s.
  *
  * One "request" is one run of the lab plugin's `lab-onnx` model (y = tanh(x · W), W 256 × 256) on `batch` rows,
  * with `batch` calibrated so a run takes about BENCH_RUN_MS in-process. In the same run it measures:
@@ -10,8 +10,11 @@
  * - HTTP: the same run through a real listening server (POST /v1/audio/speech with `batch`), at concurrency 1,
  *   = workers and 2 × workers, W workers with one intra-op thread each; and a 1-row request, whose latency is the
  *   fixed cost of a request (HTTP, validation, queueing, worker messaging, encoding the reply).
- * Ratios: latency overhead at concurrency 1 = HTTP median / direct median; throughput vs ideal = HTTP requests/s ÷
- * (min(concurrency, W) × direct requests/s), i.e. against perfectly parallel workers with no server in the way.
+ * Ratios: latency overhead at concurrency 1 = HTTP / direct (median, and p10: the least disturbed by other
+ * processes); throughput vs ideal = HTTP requests/s ÷
+ * (min(concurrency, W) × direct requests/s), i.e. against perfectly parallel workers with no server in the way;
+ * and vs direct = HTTP requests/s ÷ direct requests/s at the same parallelism (1 session, or W at once). The workloads
+ * take turns in short slices, so load from other processes on a shared machine falls on all of them alike.
  *
  * The load generator (fetch) runs in the server's process, as a co-located client would; its cost is in the figures.
  * Settings: BENCH_WORKERS (default 2), BENCH_RUN_MS (default 5), BENCH_PHASE_MS (default 6000).
@@ -46,10 +49,11 @@ const perSecond = (phase: Phase): number => (phase.latencies.length * 1000) / ph
 
 interface Workload {
   phase: Phase;
-  request: () => Promise<void>;
+  /** `loop` is which of the `concurrency` loops asks (0-based). */
+  request: (loop: number) => Promise<void>;
 }
 
-const workload = (label: string, concurrency: number, request: () => Promise<void>): Workload => ({
+const workload = (label: string, concurrency: number, request: (loop: number) => Promise<void>): Workload => ({
   phase: { label, concurrency, latencies: [], elapsedMs: 0 },
   request,
 });
@@ -59,10 +63,10 @@ async function runSlice({ phase, request }: Workload, durationMs: number): Promi
   const started = performance.now();
   const deadline = started + durationMs;
   await Promise.all(
-    Array.from({ length: phase.concurrency }, async () => {
+    Array.from({ length: phase.concurrency }, async (_, loop) => {
       while (performance.now() < deadline) {
         const t = performance.now();
-        await request();
+        await request(loop);
         phase.latencies.push(performance.now() - t);
       }
     }),
@@ -76,8 +80,8 @@ async function runSlice({ phase, request }: Workload, durationMs: number): Promi
  */
 async function measureInterleaved(workloads: Workload[]): Promise<void> {
   for (const { phase, request } of workloads) {
-    await Promise.all(Array.from({ length: phase.concurrency }, async () => {
-      for (let i = 0; i < 3; i++) await request(); // warm-up: JIT, worker model load, connection pool
+    await Promise.all(Array.from({ length: phase.concurrency }, async (_, loop) => {
+      for (let i = 0; i < 3; i++) await request(loop); // warm-up: JIT, worker model load, connection pool
     }));
   }
   for (let round = 0; round < ROUNDS; round++) for (const work of workloads) await runSlice(work, PHASE_MS / ROUNDS);
@@ -112,7 +116,7 @@ function row(cells: string[], widths: number[]): string {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  console.log(`engine benchmark: ${MODEL} (MatMul ${ONNX_WIDTH}×${ONNX_WIDTH} + Tanh, batch 1), ${WORKERS} CPU workers × 1 intra-op thread, ${os.availableParallelism()} cores, ${PHASE_MS / 1000} s per workload in ${ROUNDS} interleaved slices`);
+  console.log(`engine benchmark: ${MODEL} (y = tanh(x · W), W ${ONNX_WIDTH}×${ONNX_WIDTH}), ${WORKERS} CPU workers × 1 intra-op thread, ${os.availableParallelism()} cores, ${PHASE_MS / 1000} s per workload in ${ROUNDS} interleaved slices`);
 
   const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-bench-engine-'));
   const server = await startTestServer({
@@ -136,12 +140,11 @@ async function main(): Promise<void> {
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`the server answered ${response.status}`);
     };
-    let next = 0;
     const workloads = [
       // A fresh input per request, as the lab plugin makes one per request.
       workload('direct (in-process)', 1, async () => void (await sessions[0].run({ x: input(batch) }))),
-      // onnxruntime-node runs each session.run on libuv's thread pool, so these W loops really run in parallel.
-      workload('direct, W sessions', WORKERS, async () => void (await sessions[next++ % WORKERS].run({ x: input(batch) }))),
+      // One session per loop. onnxruntime-node runs each session.run on libuv's thread pool, so they run in parallel.
+      workload('direct, W sessions', WORKERS, async (loop) => void (await sessions[loop].run({ x: input(batch) }))),
       ...[1, WORKERS, 2 * WORKERS].map((concurrency) => workload('HTTP server', concurrency, speak(batch))),
       // The fixed cost of a request (HTTP, validation, queueing, worker messaging, encoding), with next to no inference.
       workload('HTTP, 1 row', 1, speak(1)),

@@ -48,21 +48,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
-/** A minute of a gliding tone with noise, so windows at several offsets carry real content. */
-function glidingTone(seconds: number): Float32Array {
-  const out = new Float32Array(seconds * SAMPLE_RATE);
-  let seed = 1;
-  for (let i = 0; i < out.length; i++) {
-    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-    const t = i / SAMPLE_RATE;
-    out[i] = 0.3 * Math.sin(2 * Math.PI * (180 * t + 3 * t * t)) + 0.02 * (seed / 2 ** 32 - 0.5);
-  }
-  return out;
-}
-
 /** Best and mean ms of computing one 30-s window, at offsets across a minute of audio. */
 function benchFeatures(nMels: number): { best: number; mean: number } {
-  const signal = glidingTone(60);
+  const signal = audio(60); // windows at offsets across a minute
   const extractor = new LogMelExtractor(nMels);
   const out = new Float32Array(extractor.outputLength);
   for (let i = 0; i < FEATURE_WARMUP_RUNS; i++) extractor.compute(signal, 0, out);
