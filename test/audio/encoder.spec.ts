@@ -40,8 +40,9 @@ async function streamEncode(format: OutputFormat, input: Float32Array): Promise<
     await pause(3);
   }
   // The aac encoder works in another thread: give it a moment to catch up (speech arrives in real time, far slower
-  // than these pushes), collecting what it has produced by then.
-  for (let waited = 0, quiet = 0; format === 'aac' && waited < 2000 && quiet < 3; waited += 20) {
+  // than these pushes), collecting what it has produced by then. On a loaded machine that thread can be starved for
+  // a while, so "caught up" means 200 ms without new output.
+  for (let waited = 0, quiet = 0; format === 'aac' && waited < 5000 && quiet < 10; waited += 20) {
     await pause(20);
     const more = encoder.encode(new Float32Array(0));
     quiet = more.length ? 0 : quiet + 1;
