@@ -9,6 +9,8 @@ import { HttpDrain } from './http/drain';
 import { bodyParserError } from './http/openai-error';
 import { metricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
+import { ApiKeys } from './security/api-keys';
+import { apiKeyAuth } from './security/auth.middleware';
 import { OpenAIErrorFilter } from './http/openai-error.filter';
 import { requestId } from './http/request-id.middleware';
 import { createValidationPipe } from './http/validation';
@@ -33,6 +35,7 @@ export async function createApp(config: AppConfig, options: { logger?: boolean }
   app.use(drain.middleware);
   const engine = app.get(EngineService);
   app.use(metricsMiddleware(app.get(MetricsService), (id) => engine.registry.has(id)));
+  app.use(apiKeyAuth(apiKeys(config), config.PUBLIC_PATHS));
   app.useBodyParser('json', { limit: config.JSON_BODY_LIMIT });
   // Nest would turn a JSON syntax error into a generic 400: classify parser errors while their type is known.
   app.use((error: unknown, _request: Request, _response: Response, next: NextFunction) => next(bodyParserError(error) ?? error));
@@ -43,6 +46,19 @@ export async function createApp(config: AppConfig, options: { logger?: boolean }
   if (config.DOCS_ENABLED) mountSwagger(app);
   drains.set(app, drain);
   return app;
+}
+
+function apiKeys(config: AppConfig): ApiKeys {
+  const keys = new ApiKeys(config.API_KEYS, config.API_KEYS_FILE);
+  const logger = new Logger('Security');
+  if (keys.open) {
+    logger.warn(
+      'NO API KEYS CONFIGURED: the API is OPEN to anyone who can reach this port. Set API_KEYS or API_KEYS_FILE before exposing it beyond localhost.',
+    );
+  } else {
+    logger.log(`API keys required (${keys.count} accepted); open without a key: ${config.PUBLIC_PATHS.join(', ') || 'nothing'}`);
+  }
+  return keys;
 }
 
 const drains = new WeakMap<NestExpressApplication, HttpDrain>();

@@ -25,7 +25,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     try {
       config[name] = setting.parse(value);
     } catch (error) {
-      problems.push(`${name}=${JSON.stringify(value)}: ${(error as Error).message}`);
+      const shown = (setting as { secret?: boolean }).secret ? '(secret, not shown)' : JSON.stringify(value);
+      problems.push(`${name}=${shown}: ${(error as Error).message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -2,6 +2,7 @@
  * Every setting the server reads from the environment: name, default, meaning and parser.
  * `.env.example` and the README's configuration table list the same names; a test keeps them in step.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDevices } from '../engine/devices';
 
@@ -14,10 +15,16 @@ export interface Setting<T> {
   default: string;
   description: string;
   parse: Parser<T>;
+  /** A secret (API keys, a Redis URL with a password): its value never appears in an error message or a log. */
+  secret?: boolean;
 }
 
 function setting<T>(defaultValue: string, description: string, parse: Parser<T>): Setting<T> {
   return { default: defaultValue, description, parse };
+}
+
+function secretSetting<T>(defaultValue: string, description: string, parse: Parser<T>): Setting<T> {
+  return { ...setting(defaultValue, description, parse), secret: true };
 }
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
@@ -85,6 +92,35 @@ function providerOptions(raw: string): Record<string, Record<string, unknown>> {
   return parsed as Record<string, Record<string, unknown>>;
 }
 
+/** `/healthz,/docs` → paths; each must start with `/`. */
+function pathList(raw: string): string[] {
+  const paths = list(raw);
+  for (const entry of paths) if (!entry.startsWith('/')) throw new Error(`'${entry}' is not a path (it must start with /)`);
+  return paths.map((entry) => (entry.length > 1 ? entry.replace(/\/+$/, '') : entry));
+}
+
+/** A file of sha256 hex digests, one per line (blank lines and `#` comments allowed), read once at start. */
+function digestFile(raw: string): string[] {
+  if (raw === '') return [];
+  const file = path.resolve(PROJECT_ROOT, raw);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const digests: string[] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const entry = line.replace(/#.*$/, '').trim();
+    if (entry === '') return;
+    // The line itself is not echoed: a plain key pasted here by mistake must not reach the console.
+    if (!/^[0-9a-fA-F]{64}$/.test(entry)) throw new Error(`line ${index + 1} of ${file} is not a sha256 hex digest (64 hex characters)`);
+    digests.push(entry.toLowerCase());
+  });
+  if (digests.length === 0) throw new Error(`${file} holds no digest`);
+  return digests;
+}
+
 const MIB = 1024 * 1024;
 
 export const ENV_SCHEMA = {
@@ -126,6 +162,13 @@ export const ENV_SCHEMA = {
   MODEL_TTL_S: setting('900', 'Seconds an idle model stays loaded in a worker; -1 never unloads, 0 unloads after each use. Preloaded models stay.', integer(-1)),
   METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
+  API_KEYS: secretSetting('', 'Comma-separated API keys accepted as Authorization: Bearer <key>. With neither this nor API_KEYS_FILE set, the API is open to anyone (a warning is logged at start).', list),
+  API_KEYS_FILE: setting('', 'File with one sha256 hex digest of an accepted API key per line (so plain keys need not sit on disk); adds to API_KEYS.', digestFile),
+  PUBLIC_PATHS: setting(
+    '/healthz,/readyz',
+    'Comma-separated paths served without an API key; each also opens what lies under it (add /docs,/openapi.json to open the docs, /metrics for an unauthenticated scraper).',
+    pathList,
+  ),
 } satisfies Record<string, Setting<unknown>>;
 
 export type EnvSchema = typeof ENV_SCHEMA;

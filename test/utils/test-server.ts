@@ -24,7 +24,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
-  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 60_000 });
+  // With API_KEYS set, the client presents the first one; an open server ignores whatever it sends.
+  const apiKey = env.API_KEYS?.split(',')[0]?.trim() || 'test-key';
+  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0, timeout: 60_000 });
   return { app, url, client, close: () => app.close() };
 }
 
