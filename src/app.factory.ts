@@ -1,11 +1,14 @@
-import { Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import type { NextFunction, Request, Response } from 'express';
 import { EngineService } from './engine/engine.service';
 import { HttpDrain } from './http/drain';
+import { createRootLogger, httpLogger, requestLogContext } from './logging/logger';
 import { bodyParserError } from './http/openai-error';
 import { metricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
@@ -16,21 +19,24 @@ import { requestId } from './http/request-id.middleware';
 import { createValidationPipe } from './http/validation';
 import { mountSwagger } from './swagger';
 
-const LOG_LEVELS: Record<AppConfig['LOG_LEVEL'], LogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-};
+export interface CreateAppOptions {
+  /** false: log nothing (tests that do not look at logs). */
+  logger?: boolean;
+  /** Where the JSON log lines go instead of stdout (tests that read them). */
+  logDestination?: DestinationStream;
+}
 
 /** Builds the application (not yet listening). Used by main.ts, the tests and the OpenAPI generator alike. */
-export async function createApp(config: AppConfig, options: { logger?: boolean } = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger: options.logger === false ? false : LOG_LEVELS[config.LOG_LEVEL],
-  });
-  // First of all, so even a body the parser rejects gets its request id.
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestExpressApplication> {
+  const log = createRootLogger(options.logger === false ? 'silent' : config.LOG_LEVEL, options.logDestination);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { bodyParser: false, bufferLogs: true });
+  // Nest's Logger (engine, plugins, filters) writes through pino from here on, with the request id in context.
+  app.useLogger(app.get(PinoNestLogger));
+  // First of all, so even a body the parser rejects gets its request id, and every log line of the request carries it.
   app.use(requestId);
+  app.use(httpLogger(log, config.LOG_CONTENT));
+  app.use(requestLogContext);
+  if (config.TRUST_PROXY !== false) app.set('trust proxy', config.TRUST_PROXY);
   const drain = new HttpDrain();
   app.use(drain.middleware);
   const engine = app.get(EngineService);

@@ -3,8 +3,10 @@
  * `.env.example` and the README's configuration table list the same names; a test keeps them in step.
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseDevices } from '../engine/devices';
+import { parseRateLimit } from '../security/rate-limit.policy';
 
 /** The repository (or image) root: dist/src/config → ../../.. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -121,6 +123,32 @@ function digestFile(raw: string): string[] {
   return digests;
 }
 
+/**
+ * Which proxies may set X-Forwarded-For (Express's `trust proxy`): empty = none (the socket address is the client),
+ * a hop count, or addresses/subnets (`loopback`, `uniquelocal`, `10.0.0.0/8`, …). `true` trusts any, which lets a
+ * client pick its own address: only behind a proxy that overwrites the header.
+ */
+function trustProxy(raw: string): boolean | number | string[] {
+  if (raw === '' || /^(false|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = list(raw);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    if (!named && (rest.length > 0 || net.isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits)))) {
+      throw new Error(`'${entry}' is not an address, a subnet, loopback, linklocal or uniquelocal`);
+    }
+  }
+  return entries;
+}
+
+function redisUrl(raw: string): string {
+  if (raw === '') return '';
+  if (!/^rediss?:\/\//.test(raw)) throw new Error('expected redis://[user:password@]host[:port][/db] or rediss://…');
+  return raw;
+}
+
 const MIB = 1024 * 1024;
 
 export const ENV_SCHEMA = {
@@ -169,6 +197,12 @@ export const ENV_SCHEMA = {
     'Comma-separated paths served without an API key; each also opens what lies under it (add /docs,/openapi.json to open the docs, /metrics for an unauthenticated scraper).',
     pathList,
   ),
+  RATE_LIMIT_SPEECH: setting('60/1m', 'Requests to /v1/audio/speech per API key (per client IP when open): N/WINDOW with WINDOW in ms, s, m or h (e.g. 60/1m), or off.', parseRateLimit),
+  RATE_LIMIT_TRANSCRIPTION: setting('60/1m', 'Requests to /v1/audio/transcriptions and /translations together, per key or IP: N/WINDOW, or off.', parseRateLimit),
+  RATE_LIMIT_DEFAULT: setting('600/1m', 'Requests to every other API route (models, voices), per key or IP: N/WINDOW, or off. Health, readiness and metrics are never limited.', parseRateLimit),
+  TRUST_PROXY: setting('', 'Proxies trusted to set X-Forwarded-For (the client IP for rate limits): empty = none, a hop count, or addresses/subnets (loopback, uniquelocal, 10.0.0.0/8).', trustProxy),
+  LOG_CONTENT: setting('false', 'Add request content (input text, prompts) to the request log lines, for debugging only. API keys and audio are never logged.', boolean),
+  REDIS_URL: secretSetting('', 'redis://[user:password@]host:port[/db]: keep rate-limit counters in Redis so every replica shares them. Empty = in memory, per instance.', redisUrl),
 } satisfies Record<string, Setting<unknown>>;
 
 export type EnvSchema = typeof ENV_SCHEMA;

@@ -1,8 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('Health')
+@SkipThrottle()
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
