@@ -14,6 +14,7 @@ import { metricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
 import { ApiKeys } from './security/api-keys';
 import { apiKeyAuth } from './security/auth.middleware';
+import { applyTimeouts, enableCors, securityHeaders } from './security/http-hardening';
 import { OpenAIErrorFilter } from './http/openai-error.filter';
 import { requestId } from './http/request-id.middleware';
 import { createValidationPipe } from './http/validation';
@@ -37,6 +38,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.use(httpLogger(log, config.LOG_CONTENT));
   app.use(requestLogContext);
   if (config.TRUST_PROXY !== false) app.set('trust proxy', config.TRUST_PROXY);
+  app.use(securityHeaders());
+  // Before the key check: a browser's CORS preflight never carries the key.
+  enableCors(app, config.CORS_ORIGINS);
+  applyTimeouts(app.getHttpServer(), config);
   const drain = new HttpDrain();
   app.use(drain.middleware);
   const engine = app.get(EngineService);

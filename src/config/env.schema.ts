@@ -123,6 +123,15 @@ function digestFile(raw: string): string[] {
   return digests;
 }
 
+/** `https://app.example,http://localhost:3000` → origins (scheme, host, optional port; no path), or `*`. */
+function originList(raw: string): string[] {
+  const origins = list(raw);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`'${origin}' is not an origin like https://app.example or http://localhost:3000`);
+  }
+  return origins;
+}
+
 /**
  * Which proxies may set X-Forwarded-For (Express's `trust proxy`): empty = none (the socket address is the client),
  * a hop count, or addresses/subnets (`loopback`, `uniquelocal`, `10.0.0.0/8`, …). `true` trusts any, which lets a
@@ -201,6 +210,13 @@ export const ENV_SCHEMA = {
   RATE_LIMIT_TRANSCRIPTION: setting('60/1m', 'Requests to /v1/audio/transcriptions and /translations together, per key or IP: N/WINDOW, or off.', parseRateLimit),
   RATE_LIMIT_DEFAULT: setting('600/1m', 'Requests to every other API route (models, voices), per key or IP: N/WINDOW, or off. Health, readiness and metrics are never limited.', parseRateLimit),
   TRUST_PROXY: setting('', 'Proxies trusted to set X-Forwarded-For (the client IP for rate limits): empty = none, a hop count, or addresses/subnets (loopback, uniquelocal, 10.0.0.0/8).', trustProxy),
+  CORS_ORIGINS: setting('', 'Comma-separated browser origins allowed to call the API (e.g. https://app.example), or * for any. Empty = no cross-origin access.', originList),
+  HTTP_HEADERS_TIMEOUT_MS: setting('60000', 'A client must send its request headers within this time, else 408 and the connection is closed.', integer(100)),
+  HTTP_REQUEST_TIMEOUT_MS: setting(
+    '300000',
+    'A client must send its whole request (upload included) within this time, else 408. 300 s lets a 25 MiB upload through at 0.7 Mbit/s.',
+    integer(100),
+  ),
   LOG_CONTENT: setting('false', 'Add request content (input text, prompts) to the request log lines, for debugging only. API keys and audio are never logged.', boolean),
   REDIS_URL: secretSetting('', 'redis://[user:password@]host:port[/db]: keep rate-limit counters in Redis so every replica shares them. Empty = in memory, per instance.', redisUrl),
 } satisfies Record<string, Setting<unknown>>;
