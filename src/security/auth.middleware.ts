@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from '../http/openai-error';
 import type { ApiKeys } from './api-keys';
@@ -31,6 +32,9 @@ export function isPublicPath(path: string, publicPaths: readonly string[]): bool
  * A middleware rather than a Nest guard so that nothing registered outside Nest's router (Swagger) slips past it.
  */
 export function apiKeyAuth(keys: ApiKeys, publicPaths: readonly string[]) {
+  // Refusals are logged (a burst of them is worth an operator's look) with the request id and path only: never the
+  // header, nor any part of a presented key.
+  const logger = new Logger('Auth');
   return (request: AuthenticatedRequest, response: Response, next: NextFunction): void => {
     if (keys.open || isPublicPath(request.path, publicPaths)) {
       next();
@@ -39,11 +43,13 @@ export function apiKeyAuth(keys: ApiKeys, publicPaths: readonly string[]) {
     const header = request.header('authorization') ?? '';
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match) {
+      logger.warn(`Refused ${request.method} ${request.path}: no Bearer API key`);
       sendUnauthorized(response, MISSING_KEY_MESSAGE, null);
       return;
     }
     const digest = keys.verify(match[1]);
     if (!digest) {
+      logger.warn(`Refused ${request.method} ${request.path}: API key not accepted`);
       sendUnauthorized(response, `Incorrect API key provided: ${maskKey(match[1])}. Ask this server's operator for a valid key.`, 'invalid_api_key');
       return;
     }
