@@ -197,6 +197,11 @@ export const ENV_SCHEMA = {
   REQUEST_TIMEOUT_MS: setting('300000', 'A model request (queue wait included) running longer is stopped and answered 504.', integer(100)),
   SHUTDOWN_GRACE_MS: setting('30000', 'On SIGTERM: new requests get 503 while in-flight ones get this long to finish.', integer(0)),
   MODEL_TTL_S: setting('900', 'Seconds an idle model stays loaded in a worker; -1 never unloads, 0 unloads after each use. Preloaded models stay.', integer(-1)),
+  MODEL_VERIFY_ON_LOAD: setting(
+    'false',
+    'Re-hash a pulled model\'s files (sha256, against its manifest) before its first load; a mismatch keeps it out of service (500 model_integrity). Costs about 0.8 s per 512 MiB hashed, once per model.',
+    boolean,
+  ),
   METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
   API_KEYS: secretSetting('', 'Comma-separated API keys accepted as Authorization: Bearer <key>. With neither this nor API_KEYS_FILE set, the API is open to anyone (a warning is logged at start).', list),

@@ -1,9 +1,15 @@
 /**
  * Logs: the real server process, its stdout and stderr captured, serves real traffic (speech in several formats and
  * as SSE, transcriptions and translations through the probe plugin, auth failures, rate-limit refusals, bad
- * requests). Then the captured output is scanned for every key, text, prompt, transcript and audio byte used: none
- * may appear. Also: JSON lines with the request id, the open-server warning, and LOG_CONTENT=true.
+ * requests, a corrupt, an oversized and an abandoned upload). Then the captured output is scanned for every key, text,
+ * prompt, transcript and audio byte used: none may appear; and the process's temp dir must still be empty (uploads
+ * are held in memory and decoded in WebAssembly memory, so nothing is ever written to disk). Also: JSON lines with
+ * the request id, the open-server warning, and LOG_CONTENT=true.
  */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { LogCapture } from '../utils/log-capture';
 import { ServerProcess } from '../utils/server-process';
@@ -20,11 +26,16 @@ const FAILED_INPUT = 'Logcanary text of a refused request';
 
 describe('a server process under real traffic', () => {
   let server: ServerProcess;
+  let tempDir: string;
   const secrets: Record<string, string> = { KEY, WRONG_KEY, INPUT, INSTRUCTIONS, PROMPT, FAILED_INPUT };
   const requestIds: string[] = [];
 
   beforeAll(async () => {
+    tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-server-tmp-'));
     server = await ServerProcess.start({
+      // Whatever the server (or a library under it) would write to os.tmpdir() lands here, where the test looks.
+      TMPDIR: tempDir,
+      MAX_UPLOAD_BYTES: String(512 * 1024),
       API_KEYS: KEY,
       LOG_LEVEL: 'debug',
       PLUGIN_DIRS: `dist/plugins,${FIXTURE_PLUGINS}`,
@@ -55,6 +66,17 @@ describe('a server process under real traffic', () => {
     for await (const event of stream) void event;
     const translation = await client.audio.translations.create({ model: 'whisper-1', file: await toFile(wav, 'canary.wav'), prompt: PROMPT });
     expect(translation.text).toContain(PROMPT);
+
+    // Uploads that fail: not audio, too large, and one abandoned half-way through its body.
+    const corrupt = await client.audio.transcriptions
+      .create({ model: 'whisper-1', file: await toFile(Buffer.concat([Buffer.from(wav.subarray(0, 44)), Buffer.alloc(3000, 0x5a)]), 'corrupt.wav') })
+      .catch((error: unknown) => error);
+    expect((corrupt as { status?: number }).status).toBe(400);
+    const oversized = await client.audio.transcriptions
+      .create({ model: 'whisper-1', file: await toFile(new Uint8Array(600 * 1024), 'big.wav') })
+      .catch((error: unknown) => error);
+    expect((oversized as { status?: number }).status).toBe(413);
+    await abandonUpload(server.url, KEY, wav);
 
     // Refusals: a wrong key, no key, a key in a Basic header, a bad request carrying text, the speech rate limit.
     const wrong = await fetch(`${server.url}/v1/audio/speech`, {
@@ -87,7 +109,14 @@ describe('a server process under real traffic', () => {
     expect(await server.stop()).toBe(0);
   });
 
-  afterAll(() => server?.stop());
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(tempDir, { recursive: true, force: true });
+  });
+
+  it('leaves nothing in its temp dir: uploads never touch the disk', () => {
+    expect(fs.readdirSync(tempDir, { recursive: true })).toEqual([]);
+  });
 
   it('never writes a key, text, prompt, transcript or audio byte to stdout or stderr', () => {
     const output = `${server.stdout}\n${server.stderr}`;
@@ -152,3 +181,21 @@ describe('in-process', () => {
     }
   });
 });
+
+/** Sends the headers and half of a multipart upload, then drops the connection. */
+async function abandonUpload(url: string, key: string, audio: Uint8Array): Promise<void> {
+  const boundary = 'abandon-boundary';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n`);
+  const length = head.length + audio.length + 100;
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.connect(Number(new URL(url).port), '127.0.0.1', () => {
+      socket.write(
+        `POST /v1/audio/transcriptions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${length}\r\n\r\n`,
+      );
+      socket.write(head);
+      socket.write(audio.subarray(0, audio.length >> 1), () => setTimeout(() => socket.destroy(), 100));
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve());
+  });
+}
