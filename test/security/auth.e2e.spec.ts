@@ -4,6 +4,7 @@
  */
 import OpenAI, { APIError } from 'openai';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sha256Hex } from '../../src/security/api-keys';
@@ -112,6 +113,27 @@ describe('with API keys', () => {
     }
     for (const route of ['/readyz', '/docsx', '/v1/models']) {
       expect({ route, status: (await fetch(`${docsOpen.url}${route}`)).status }).toEqual({ route, status: 401 });
+    }
+  });
+});
+
+/** A GET whose path is sent exactly as written (fetch would resolve `..` before sending). */
+function rawGet(server: TestServer, rawPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port: Number(new URL(server.url).port), path: rawPath }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
+
+describe('public paths cannot be used as a way round the key', () => {
+  it('never serves a protected route through a public prefix, dot segments or case tricks', async () => {
+    for (const rawPath of ['/docs/../v1/models', '/docs/..%2Fv1/models', '/docs/%2e%2e/v1/models', '/healthz/../v1/models', '/HEALTHZ/../V1/MODELS', '/V1/MODELS']) {
+      const { status, body } = await rawGet(docsOpen, rawPath);
+      expect({ rawPath, served: status === 200 && body.includes('"object":"list"') }).toEqual({ rawPath, served: false });
     }
   });
 });
