@@ -96,7 +96,7 @@ describe('a server process under real traffic', () => {
     });
     expect(bad.status).toBe(400);
     let limited = 0;
-    for (let i = 0; i < 6 && limited === 0; i++) {
+    for (let i = 0; i < 12 && limited === 0; i++) {
       const response = await fetch(`${server.url}/v1/audio/speech`, {
         method: 'POST',
         headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },

@@ -19,6 +19,8 @@ beforeAll(async () => {
   logs = [new LogCapture(), new LogCapture()];
   const env = { API_KEYS: KEY, REDIS_URL: redis.url, RATE_LIMIT_DEFAULT: '4/1m', LOG_LEVEL: 'info' };
   replicas = await Promise.all(logs.map((capture) => startTestServer(env, { logs: capture })));
+  // Each replica says when its Redis connection is up; requests before that would (rightly) count in memory.
+  await waitFor(() => logs.every((capture) => capture.matching(/^Rate-limit counters are kept in Redis/).length === 1), 'both replicas to connect');
 });
 
 afterAll(async () => {
