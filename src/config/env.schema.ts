@@ -101,7 +101,10 @@ function pathList(raw: string): string[] {
   return paths.map((entry) => (entry.length > 1 ? entry.replace(/\/+$/, '') : entry));
 }
 
-/** A file of sha256 hex digests, one per line (blank lines and `#` comments allowed), read once at start. */
+/**
+ * A file of sha256 hex digests, one per line (blank lines and `#` comments allowed), read once at start. Only the
+ * first word of a line counts, so `printf %s "$KEY" | sha256sum >> keys` (which appends `  -`) writes a valid line.
+ */
 function digestFile(raw: string): string[] {
   if (raw === '') return [];
   const file = path.resolve(PROJECT_ROOT, raw);
@@ -113,7 +116,7 @@ function digestFile(raw: string): string[] {
   }
   const digests: string[] = [];
   text.split(/\r?\n/).forEach((line, index) => {
-    const entry = line.replace(/#.*$/, '').trim();
+    const entry = line.replace(/#.*$/, '').trim().split(/\s+/)[0];
     if (entry === '') return;
     // The line itself is not echoed: a plain key pasted here by mistake must not reach the console.
     if (!/^[0-9a-fA-F]{64}$/.test(entry)) throw new Error(`line ${index + 1} of ${file} is not a sha256 hex digest (64 hex characters)`);

@@ -27,8 +27,9 @@ describe('API_KEYS_FILE', () => {
 
   it('reads one digest per line, skipping blanks and comments', () => {
     const file = path.join(dir, 'good');
-    fs.writeFileSync(file, `# ops\n${sha256Hex('a')}\n\n${sha256Hex('b')}  # bob\n`);
-    expect(loadConfig({ API_KEYS_FILE: file }).API_KEYS_FILE).toEqual([sha256Hex('a'), sha256Hex('b')]);
+    // The third line is what `printf %s "$KEY" | sha256sum` prints.
+    fs.writeFileSync(file, `# ops\n${sha256Hex('a')}\n\n${sha256Hex('b')}  # bob\n${sha256Hex('c')}  -\n`);
+    expect(loadConfig({ API_KEYS_FILE: file }).API_KEYS_FILE).toEqual([sha256Hex('a'), sha256Hex('b'), sha256Hex('c')]);
   });
 
   it('refuses a plain key pasted into the file without printing it', () => {
