@@ -8,11 +8,13 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(
       'OpenAI-compatible audio API: speech-to-text, text-to-speech, voice cloning, and speech-to-speech chat completions (replies by an upstream LLM). Point the official `openai` SDK at `<server>/v1`. ' +
         'POST /generate serves the original Audio Pollinations request. ' +
-        'Every error is `{"error":{"message","type","param","code"}}`.',
+        'Every error is `{"error":{"message","type","param","code"}}`. When the server has API keys configured, send one as ' +
+        '`Authorization: Bearer <key>` (the SDK\'s `apiKey`); rate-limited responses carry `x-ratelimit-*-requests` headers.',
     )
     .setVersion(process.env.npm_package_version ?? '0.1.0')
     .setLicense('GPL-3.0-or-later', 'https://www.gnu.org/licenses/gpl-3.0.html')
-    .addBearerAuth()
+    // An API key, not a JWT: the default bearerFormat would say otherwise.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: undefined, description: 'An API key from API_KEYS or API_KEYS_FILE.' })
     .build();
   return SwaggerModule.createDocument(app, config);
 }

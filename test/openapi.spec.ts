@@ -7,8 +7,13 @@ describe('openapi/openapi.json', () => {
     expect(await generateOpenApi()).toBe(committed);
   });
 
-  it('documents every OpenAI route with the error envelope', async () => {
-    const document = JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8')) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+  it('documents every OpenAI route with the error envelope, the bearer key and the rate limit', async () => {
+    const document = JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8')) as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.bearer).not.toHaveProperty('bearerFormat');
     for (const [route, method] of [
       ['/v1/audio/speech', 'post'],
       ['/v1/audio/transcriptions', 'post'],
@@ -19,14 +24,19 @@ describe('openapi/openapi.json', () => {
       ['/v1/chat/completions', 'post'],
       ['/generate', 'post'],
     ] as const) {
-      const operation = document.paths[route]?.[method];
+      const operation = document.paths[route]?.[method] as { responses: Record<string, { headers?: Record<string, unknown> }>; security?: unknown };
       expect(operation).toBeDefined();
       expect(operation.responses['500']).toBeDefined();
+      // Bearer API key and rate limit on every API route.
+      expect(operation.security).toEqual([{ bearer: [] }]);
+      expect(operation.responses['401']).toBeDefined();
+      expect(Object.keys(operation.responses['429'].headers ?? {})).toEqual(expect.arrayContaining(['retry-after', 'x-ratelimit-remaining-requests']));
     }
     // The routes that call the upstream LLM document its failures.
     for (const route of ['/v1/chat/completions', '/generate']) {
-      expect(document.paths[route].post.responses['502']).toBeDefined();
-      expect(document.paths[route].post.responses['504']).toBeDefined();
+      const { responses } = document.paths[route].post as { responses: Record<string, unknown> };
+      expect(responses['502']).toBeDefined();
+      expect(responses['504']).toBeDefined();
     }
   });
 });

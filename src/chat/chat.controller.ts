@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { RequireContentType } from '../http/content-type.guard';
 import { OpenAIEndpoint } from '../http/openai-endpoint.decorator';
 import { RequestSignal } from '../http/request-signal.decorator';
+import { RateLimited } from '../security/rate-limit.policy';
 import { ChatAudioParamDto, CreateChatCompletionDto } from './chat.dto';
 import { ChatCompletionDto } from './chat.responses';
 import { ChatService, type ChatResponse } from './chat.service';
@@ -20,6 +21,8 @@ export function sendChatResponse(response: Response, { headers, body }: ChatResp
 
 @ApiTags('Chat')
 @ApiExtraModels(ChatAudioParamDto)
+// It speaks (and calls the upstream LLM): counted with speech.
+@RateLimited('speech')
 @Controller('v1/chat')
 export class ChatController {
   constructor(private readonly chat: ChatService) {}

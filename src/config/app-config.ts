@@ -25,8 +25,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     try {
       config[name] = setting.parse(value);
     } catch (error) {
-      problems.push(`${name}=${JSON.stringify(value)}: ${(error as Error).message}`);
+      const shown = (setting as { secret?: boolean }).secret ? '(secret, not shown)' : JSON.stringify(value);
+      problems.push(`${name}=${shown}: ${(error as Error).message}`);
     }
+  }
+  if (problems.length === 0 && (config.HTTP_HEADERS_TIMEOUT_MS as number) > (config.HTTP_REQUEST_TIMEOUT_MS as number)) {
+    // Node refuses a headers timeout longer than the request timeout.
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as AppConfig;

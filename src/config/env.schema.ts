@@ -2,8 +2,11 @@
  * Every setting the server reads from the environment: name, default, meaning and parser.
  * `.env.example` and the README's configuration table list the same names; a test keeps them in step.
  */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { parseDevices } from '../engine/devices';
+import { parseRateLimit } from '../security/rate-limit.policy';
 
 /** The repository (or image) root: dist/src/config → ../../.. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -16,10 +19,16 @@ export interface Setting<T> {
   parse: Parser<T>;
   /** Another variable read when this one is unset (e.g. POLLI_TOKEN, the name the original service used). */
   fallback?: string;
+  /** A secret (API keys, a Redis URL with a password): its value never appears in an error message or a log. */
+  secret?: boolean;
 }
 
 function setting<T>(defaultValue: string, description: string, parse: Parser<T>, fallback?: string): Setting<T> {
   return { default: defaultValue, description, parse, fallback };
+}
+
+function secretSetting<T>(defaultValue: string, description: string, parse: Parser<T>, fallback?: string): Setting<T> {
+  return { ...setting(defaultValue, description, parse, fallback), secret: true };
 }
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
@@ -108,6 +117,73 @@ function providerOptions(raw: string): Record<string, Record<string, unknown>> {
   return parsed as Record<string, Record<string, unknown>>;
 }
 
+/** `/healthz,/docs` → paths; each must start with `/`. */
+function pathList(raw: string): string[] {
+  const paths = list(raw);
+  for (const entry of paths) if (!entry.startsWith('/')) throw new Error(`'${entry}' is not a path (it must start with /)`);
+  return paths.map((entry) => (entry.length > 1 ? entry.replace(/\/+$/, '') : entry));
+}
+
+/**
+ * A file of sha256 hex digests, one per line (blank lines and `#` comments allowed), read once at start. Only the
+ * first word of a line counts, so `printf %s "$KEY" | sha256sum >> keys` (which appends `  -`) writes a valid line.
+ */
+function digestFile(raw: string): string[] {
+  if (raw === '') return [];
+  const file = path.resolve(PROJECT_ROOT, raw);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const digests: string[] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const entry = line.replace(/#.*$/, '').trim().split(/\s+/)[0];
+    if (entry === '') return;
+    // The line itself is not echoed: a plain key pasted here by mistake must not reach the console.
+    if (!/^[0-9a-fA-F]{64}$/.test(entry)) throw new Error(`line ${index + 1} of ${file} is not a sha256 hex digest (64 hex characters)`);
+    digests.push(entry.toLowerCase());
+  });
+  if (digests.length === 0) throw new Error(`${file} holds no digest`);
+  return digests;
+}
+
+/** `https://app.example,http://localhost:3000` → origins (scheme, host, optional port; no path), or `*`. */
+function originList(raw: string): string[] {
+  const origins = list(raw);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new Error(`'${origin}' is not an origin like https://app.example or http://localhost:3000`);
+  }
+  return origins;
+}
+
+/**
+ * Which proxies may set X-Forwarded-For (Express's `trust proxy`): empty = none (the socket address is the client),
+ * a hop count, or addresses/subnets (`loopback`, `uniquelocal`, `10.0.0.0/8`, …). `true` trusts any, which lets a
+ * client pick its own address: only behind a proxy that overwrites the header.
+ */
+function trustProxy(raw: string): boolean | number | string[] {
+  if (raw === '' || /^(false|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = list(raw);
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const named = ['loopback', 'linklocal', 'uniquelocal'].includes(entry);
+    if (!named && (rest.length > 0 || net.isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits)))) {
+      throw new Error(`'${entry}' is not an address, a subnet, loopback, linklocal or uniquelocal`);
+    }
+  }
+  return entries;
+}
+
+function redisUrl(raw: string): string {
+  if (raw === '') return '';
+  if (!/^rediss?:\/\//.test(raw)) throw new Error('expected redis://[user:password@]host[:port][/db] or rediss://…');
+  return raw;
+}
+
 const MIB = 1024 * 1024;
 
 export const ENV_SCHEMA = {
@@ -147,6 +223,11 @@ export const ENV_SCHEMA = {
   REQUEST_TIMEOUT_MS: setting('300000', 'A model request (queue wait included) running longer is stopped and answered 504.', integer(100)),
   SHUTDOWN_GRACE_MS: setting('30000', 'On SIGTERM: new requests get 503 while in-flight ones get this long to finish.', integer(0)),
   MODEL_TTL_S: setting('900', 'Seconds an idle model stays loaded in a worker; -1 never unloads, 0 unloads after each use. Preloaded models stay.', integer(-1)),
+  MODEL_VERIFY_ON_LOAD: setting(
+    'false',
+    'Re-hash a pulled model\'s files (sha256, against its manifest) before its first load; a mismatch keeps it out of service (500 model_integrity). Costs about 0.8 s per 512 MiB hashed, once per model.',
+    boolean,
+  ),
   METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
   // Read by the Whisper plugin in its workers; validated here so a typo stops the start instead of the first request.
@@ -169,10 +250,30 @@ export const ENV_SCHEMA = {
     httpUrl,
   ),
   UPSTREAM_LLM_MODEL: setting('openai', 'Model asked of the upstream chat API (Pollinations: openai, gemini-fast, …).', (raw) => raw),
-  UPSTREAM_LLM_API_KEY: setting('', 'Bearer token for the upstream chat API; POLLI_TOKEN is read when this is unset.', (raw) => raw, 'POLLI_TOKEN'),
+  UPSTREAM_LLM_API_KEY: secretSetting('', 'Bearer token for the upstream chat API; POLLI_TOKEN is read when this is unset.', (raw) => raw, 'POLLI_TOKEN'),
   UPSTREAM_LLM_TIMEOUT_MS: setting('60000', 'An upstream chat call (streamed reply included) running longer is stopped and answered 504.', integer(100)),
   SPEECH_MODEL_FOR_CHAT: setting('tts-1', 'Speech model (or alias) that speaks chat-completion and /generate replies.', (raw) => raw),
   TRANSCRIPTION_MODEL_FOR_CHAT: setting('whisper-1', 'Speech-to-text model (or alias) that transcribes input_audio parts and /generate speech_audio.', (raw) => raw),
+  API_KEYS: secretSetting('', 'Comma-separated API keys accepted as Authorization: Bearer <key>. With neither this nor API_KEYS_FILE set, the API is open to anyone (a warning is logged at start).', list),
+  API_KEYS_FILE: setting('', 'File with one sha256 hex digest of an accepted API key per line (so plain keys need not sit on disk); adds to API_KEYS.', digestFile),
+  PUBLIC_PATHS: setting(
+    '/healthz,/readyz',
+    'Comma-separated paths served without an API key; each also opens what lies under it (add /docs,/openapi.json to open the docs, /metrics for an unauthenticated scraper).',
+    pathList,
+  ),
+  RATE_LIMIT_SPEECH: setting('60/1m', 'Requests to /v1/audio/speech, /v1/chat/completions and /generate together, per API key (per client IP when open): N/WINDOW with WINDOW in ms, s, m or h (e.g. 60/1m), or off.', parseRateLimit),
+  RATE_LIMIT_TRANSCRIPTION: setting('60/1m', 'Requests to /v1/audio/transcriptions and /translations together, per key or IP: N/WINDOW, or off.', parseRateLimit),
+  RATE_LIMIT_DEFAULT: setting('600/1m', 'Requests to every other API route (models, voices), per key or IP: N/WINDOW, or off. Health, readiness and metrics are never limited.', parseRateLimit),
+  TRUST_PROXY: setting('', 'Proxies trusted to set X-Forwarded-For (the client IP for rate limits): empty = none, a hop count, or addresses/subnets (loopback, uniquelocal, 10.0.0.0/8).', trustProxy),
+  CORS_ORIGINS: setting('', 'Comma-separated browser origins allowed to call the API (e.g. https://app.example), or * for any. Empty = no cross-origin access.', originList),
+  HTTP_HEADERS_TIMEOUT_MS: setting('60000', 'A client must send its request headers within this time, else 408 and the connection is closed.', integer(100)),
+  HTTP_REQUEST_TIMEOUT_MS: setting(
+    '300000',
+    'A client must send its whole request (upload included) within this time, else 408. 300 s lets a 25 MiB upload through at 0.7 Mbit/s.',
+    integer(100),
+  ),
+  LOG_CONTENT: setting('false', 'Add request content (input text, prompts) to the request log lines, for debugging only. API keys and audio are never logged.', boolean),
+  REDIS_URL: secretSetting('', 'redis://[user:password@]host:port[/db]: keep rate-limit counters in Redis so every replica shares them. Empty = in memory, per instance.', redisUrl),
 } satisfies Record<string, Setting<unknown>>;
 
 export type EnvSchema = typeof ENV_SCHEMA;

@@ -114,3 +114,11 @@ export class WorkerFailedError extends Error {
     this.name = 'WorkerFailedError';
   }
 }
+
+/** MODEL_VERIFY_ON_LOAD found model files that differ from the hashes recorded when they were pulled. */
+export class ModelIntegrityError extends Error {
+  constructor(readonly model: string) {
+    super(`The model \`${model}\` failed its integrity check (its files differ from the ones pulled) and is not served. The server's log names the files.`);
+    this.name = 'ModelIntegrityError';
+  }
+}

@@ -7,6 +7,7 @@ import { DevicePool } from './device-pool';
 import { probeDevice } from './device-probe';
 import { assertDevicesUsable, ortOptionsFor, workersFor, type DeviceInfo, type OrtDeviceOptions } from './devices';
 import { UnsupportedOptionError } from './engine.errors';
+import { ModelIntegrity } from './model-integrity';
 import { ModelRegistry, type ServedModel } from './model-registry';
 import { leastLoaded } from './scheduler';
 import type { ModelRef, StreamMessage, TaskValue, WorkerEvent } from './worker/protocol';
@@ -26,6 +27,7 @@ export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private readonly logger = new Logger(EngineService.name);
   private pools: DevicePool[] = [];
   private ready = false;
+  private integrity?: ModelIntegrity;
 
   constructor(
     @Inject(MODEL_REGISTRY) readonly registry: ModelRegistry,
@@ -51,6 +53,7 @@ export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnAp
         cpuWorkers,
       );
     await assertDevicesUsable(devices, ortOf, probeDevice);
+    if (this.config.MODEL_VERIFY_ON_LOAD) this.integrity = new ModelIntegrity(this.context.modelsDir);
     this.pools = devices.map((device) => {
       const ort = ortOf(device);
       this.logger.log(
@@ -79,7 +82,9 @@ export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   private async preload(): Promise<void> {
     for (const id of this.config.PRELOAD_MODELS) {
-      const ref = this.refOf(this.registry.resolve(id));
+      const model = this.registry.resolve(id);
+      const ref = this.refOf(model);
+      await this.integrity?.ensure(model.info.id);
       await Promise.all(this.pools.map((pool) => pool.preload(ref, this.config.REQUEST_TIMEOUT_MS)));
     }
     this.ready = true;
@@ -165,7 +170,7 @@ export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnAp
     return value.result;
   }
 
-  private run(
+  private async run(
     model: ServedModel,
     task: Parameters<DevicePool['run']>[0],
     signal: AbortSignal,
@@ -173,6 +178,7 @@ export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnAp
     transferList?: ArrayBuffer[],
   ): Promise<TaskValue> {
     if (this.pools.length === 0) throw new Error('The engine has no device pools (not started, or shut down).');
+    await this.integrity?.ensure(model.info.id);
     const pool = leastLoaded(this.pools, model.info.id);
     return pool.run(task, { signal, timeoutMs: this.config.REQUEST_TIMEOUT_MS, onStream, transferList });
   }

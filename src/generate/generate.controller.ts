@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { RequireContentType } from '../http/content-type.guard';
 import { OpenAIEndpoint } from '../http/openai-endpoint.decorator';
 import { RequestSignal } from '../http/request-signal.decorator';
+import { RateLimited } from '../security/rate-limit.policy';
 import { GenerateRequestDto } from './generate.dto';
 import { GenerateService } from './generate.service';
 
@@ -27,6 +28,8 @@ const TEXT_RESPONSE_SCHEMA = {
 };
 
 @ApiTags('Original Audio Pollinations')
+// It speaks (and calls the upstream LLM): counted with speech.
+@RateLimited('speech')
 @Controller()
 export class GenerateController {
   constructor(private readonly generator: GenerateService) {}

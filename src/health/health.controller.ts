@@ -1,10 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { EngineService } from '../engine/engine.service';
 import { OpenAIErrorDto } from '../http/openai-error.dto';
 import { ApiError } from '../http/openai-error';
 
 @ApiTags('Health')
+@SkipThrottle()
 @Controller()
 export class HealthController {
   constructor(private readonly engine: EngineService) {}

@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { CancelledError, PluginInputError } from '../../plugins/sdk';
 import { AudioInputError } from '../audio/errors';
 import {
+  ModelIntegrityError,
   ModelNotFoundError,
   OverloadedError,
   RequestTimeoutError,
@@ -60,6 +61,7 @@ export function toApiError(error: unknown, request: { method: string; url: strin
     const type = error.loadingModel ? 'server_error' : 'requests';
     return new ApiError(status, error.message, type, null, code, { 'retry-after': String(error.retryAfterSeconds) });
   }
+  if (error instanceof ModelIntegrityError) return new ApiError(500, error.message, 'server_error', 'model', 'model_integrity');
   if (error instanceof RequestTimeoutError) return new ApiError(504, error.message, 'server_error', null, 'timeout');
   if (error instanceof ShuttingDownError) return new ApiError(503, error.message, 'server_error', null, 'shutting_down', { 'retry-after': '5' });
   if (error instanceof CancelledError) return new ApiError(499, error.message, 'invalid_request_error', null, 'cancelled');

@@ -5,11 +5,13 @@ import { Readable } from 'node:stream';
 import { RequireContentType } from '../http/content-type.guard';
 import { OpenAIEndpoint } from '../http/openai-endpoint.decorator';
 import { RequestSignal } from '../http/request-signal.decorator';
+import { RateLimited } from '../security/rate-limit.policy';
 import { CreateSpeechDto, CustomVoiceDto } from './speech.dto';
 import { SpeechService } from './speech.service';
 
 @ApiTags('Audio')
 @ApiExtraModels(CustomVoiceDto)
+@RateLimited('speech')
 @Controller('v1/audio')
 export class SpeechController {
   constructor(private readonly speech: SpeechService) {}

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { RequireContentType } from '../http/content-type.guard';
 import { OpenAIEndpoint } from '../http/openai-endpoint.decorator';
 import { RequestSignal } from '../http/request-signal.decorator';
+import { RateLimited } from '../security/rate-limit.policy';
 import { CreateTranscriptionDto, CreateTranslationDto } from './transcription.dto';
 import { TranscriptionJsonDto, TranscriptionVerboseJsonDto } from './transcription.responses';
 import { TranscriptionResponse, TranscriptionService, type UploadedAudio } from './transcription.service';
@@ -26,6 +27,7 @@ function send(response: Response, { headers, body }: TranscriptionResponse): str
 
 @ApiTags('Audio')
 @ApiExtraModels(TranscriptionJsonDto, TranscriptionVerboseJsonDto)
+@RateLimited('transcription')
 @Controller('v1/audio')
 @UseGuards(RequireContentType('multipart/form-data'))
 export class TranscriptionController {

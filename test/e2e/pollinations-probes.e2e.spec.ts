@@ -13,7 +13,7 @@ import { writeScriptedWhisper } from '../utils/scripted-whisper';
 import { tone } from '../utils/signal';
 import { startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
 
-/** The upstream token an owner registers. Once API keys exist, the server env gets `API_KEYS: TOKEN`. */
+/** The token an owner registers with Pollinations: the server's API key. */
 const TOKEN = 'sk-pollinations-probe-token';
 const SAID = ' Pollinations probe heard you.';
 
@@ -23,7 +23,7 @@ let modelsDir: string;
 beforeAll(async () => {
   modelsDir = await mkdtemp(join(tmpdir(), 'pollinations-probe-'));
   await writeScriptedWhisper(modelsDir, 'whisper-probe', SAID);
-  server = await startTestServer({ MODELS_DIR: modelsDir });
+  server = await startTestServer({ MODELS_DIR: modelsDir, API_KEYS: TOKEN });
   await waitUntilReady(server.url);
 });
 
@@ -49,6 +49,11 @@ async function transcriptionProbe(wav: Uint8Array): Promise<Response> {
 }
 
 describe('Pollinations registration probes', () => {
+  it('the server is protected: the same probe without the registered token is refused with 401', async () => {
+    const response = await fetch(`${server.url}/v1/models`, { redirect: 'manual' });
+    expect(response.status).toBe(401);
+  });
+
   it('"fetch models": GET /models lists models as {data:[{id}]}', async () => {
     const response = await probe('/models', { method: 'GET' });
     expect(response.status).toBe(200);

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import OpenAI from 'openai';
 import * as path from 'node:path';
+import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app.factory';
 import { loadConfig } from '../../src/config/app-config';
 
@@ -18,13 +19,16 @@ export interface TestServer {
 }
 
 /** A real server listening on a free loopback port, configured like production plus `env`. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const config = loadConfig({ LOG_LEVEL: 'error', ...env });
-  const app = await createApp(config, { logger: false });
+export async function startTestServer(env: Record<string, string> = {}, options: { logs?: DestinationStream } = {}): Promise<TestServer> {
+  // Rate limits are off unless a test sets them: suites fire more requests than a production budget allows.
+  const config = loadConfig({ LOG_LEVEL: 'error', RATE_LIMIT_SPEECH: 'off', RATE_LIMIT_TRANSCRIPTION: 'off', RATE_LIMIT_DEFAULT: 'off', ...env });
+  const app = await createApp(config, options.logs ? { logDestination: options.logs } : { logger: false });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
-  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 60_000 });
+  // With API_KEYS set, the client presents the first one; an open server ignores whatever it sends.
+  const apiKey = env.API_KEYS?.split(',')[0]?.trim() || 'test-key';
+  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey, maxRetries: 0, timeout: 60_000 });
   return { app, url, client, close: () => app.close() };
 }
 
