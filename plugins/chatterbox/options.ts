@@ -30,16 +30,14 @@ export function parseOptions(extra: Record<string, unknown>): ChatterboxOptions 
   if (language !== undefined && (typeof language !== 'string' || !/^[a-z]{2}$/.test(language))) {
     throw new PluginInputError('language must be a two-letter language code such as "fr".', 'language', 'invalid_value');
   }
+  // Validated even when greedy makes them moot: a typo should not pass silently.
+  const narrowing = {
+    topK: numberField(extra, 'top_k', 0, 100_000, 0, true),
+    topP: numberField(extra, 'top_p', 0, 1, 1),
+    minP: numberField(extra, 'min_p', 0, 1, 0),
+  };
   return {
-    sampling:
-      temperature > 0
-        ? {
-            temperature,
-            topK: numberField(extra, 'top_k', 0, 100_000, 0, true),
-            topP: numberField(extra, 'top_p', 0, 1, 1),
-            minP: numberField(extra, 'min_p', 0, 1, 0),
-          }
-        : GREEDY,
+    sampling: temperature > 0 ? { temperature, ...narrowing } : GREEDY,
     repetitionPenalty: numberField(extra, 'repetition_penalty', 1, 10, 1.2),
     exaggeration: numberField(extra, 'exaggeration', 0, 2, 0.5),
     // A seed fixes the whole request's draws (every chunk), independent of other requests on the worker.

@@ -10,6 +10,8 @@
  *   the export ships (onnx-community quantizes only language_model).
  * - CHATTERBOX_MAX_NEW_TOKENS (1000): speech tokens per sentence chunk before giving up on STOP (40 s of audio).
  * - CHATTERBOX_VOICE_CACHE (16): built-in voices (encoded reference clips) kept per worker.
+ * - CHATTERBOX_STREAM_WINDOW_TOKENS (100): within a long sentence, speech tokens decoded per window (4 s); the first
+ *   window is half as long, so the first audio of a long sentence leaves after 2 s of speech is generated.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -19,6 +21,7 @@ import { findChatterboxFiles, parseChatterboxDtype } from './model-files';
 import { ConditionalDecoder, LanguageModel, SpeechEncoder, TokenEmbedder } from './sessions';
 import { ChatterboxSynthesizer } from './synthesizer';
 import { ChatterboxTokenizer } from './tokenizer';
+import { DEFAULT_WINDOWS, type WindowSettings } from './vocoder';
 import { BuiltInVoices, voiceInfos } from './voices';
 
 /** Both public backbones: 16 KV heads of 64 (used only where the graph leaves these axes symbolic). */
@@ -30,6 +33,10 @@ function positiveInteger(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer; got '${raw}'.`);
   return value;
+}
+
+function windowSettings(windowTokens: number): WindowSettings {
+  return { ...DEFAULT_WINDOWS, windowTokens, firstWindowTokens: Math.max(1, Math.ceil(windowTokens / 2)), overlapTokens: Math.min(DEFAULT_WINDOWS.overlapTokens, windowTokens) };
 }
 
 interface TokenizerPeek {
@@ -128,6 +135,7 @@ async function create(context: PluginContext, model: ModelInfo): Promise<PluginI
     voices: new BuiltInVoices(dir, encoder, positiveInteger('CHATTERBOX_VOICE_CACHE', 16)),
     languages: embedder.variant === 'original' ? tokenizer.languages : [],
     maxNewTokens: positiveInteger('CHATTERBOX_MAX_NEW_TOKENS', 1000),
+    windows: windowSettings(positiveInteger('CHATTERBOX_STREAM_WINDOW_TOKENS', DEFAULT_WINDOWS.windowTokens)),
   });
   context.log.info('Chatterbox model loaded', {
     model: model.id,

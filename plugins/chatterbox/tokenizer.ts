@@ -65,6 +65,8 @@ export class ChatterboxTokenizer {
   private readonly normalizer: NormalizerJson;
   private readonly postProcessor: PostProcessorJson;
   private readonly tagPattern: RegExp | undefined;
+  /** The pre-tokenizer's split; undefined = none (BPE runs over each stretch between tags). */
+  private readonly splitWords: RegExp | undefined;
   private readonly utf8 = new TextEncoder();
 
   private constructor(json: Record<string, unknown>) {
@@ -72,10 +74,13 @@ export class ChatterboxTokenizer {
     if (!model || model.type !== 'BPE' || typeof model.vocab !== 'object') throw new Error('tokenizer.json: expected a BPE model with a vocab');
     for (const [token, id] of Object.entries(model.vocab)) this.vocab.set(token, id);
     this.merges = new BpeMerges(model.merges ?? []);
+    this.postProcessor = json.post_processor as PostProcessorJson;
+    // Tokens the prompt layout places (the template's) can never come from user text.
+    const layout = new Set(Object.keys(this.findTemplate(this.postProcessor)?.special_tokens ?? {}));
     const tags = new Map<string, number>();
     for (const added of (json.added_tokens ?? []) as AddedTokenJson[]) {
       this.vocab.set(added.content, added.id);
-      if (/^\[[^\]]+\]$/.test(added.content) && !STRUCTURAL.has(added.content)) tags.set(added.content, added.id);
+      if (/^\[[^\]]+\]$/.test(added.content) && !STRUCTURAL.has(added.content) && !layout.has(added.content)) tags.set(added.content, added.id);
     }
     this.tags = tags;
     this.languages = [...tags.keys()].map((tag) => /^\[([a-z]{2})\]$/.exec(tag)?.[1]).filter((code): code is string => code !== undefined);
@@ -83,7 +88,7 @@ export class ChatterboxTokenizer {
     const preTokenizer = JSON.stringify(json.pre_tokenizer ?? null);
     this.byteLevel = preTokenizer.includes('ByteLevel') || JSON.stringify(json.decoder ?? null).includes('ByteLevel');
     this.normalizer = json.normalizer as NormalizerJson;
-    this.postProcessor = json.post_processor as PostProcessorJson;
+    this.splitWords = this.byteLevel ? GPT2_SPLIT : preTokenizer.includes('Whitespace') ? WHITESPACE_SPLIT : undefined;
     // Longest first, so `[clear throat]` wins over any shorter tag it contains.
     const specials = [...tags.keys(), ...(this.vocab.has('[SPACE]') ? ['[SPACE]'] : [])].sort((a, b) => b.length - a.length);
     this.tagPattern = specials.length > 0 ? new RegExp(`(${specials.map(escapeRegExp).join('|')})`, 'u') : undefined;
@@ -109,8 +114,9 @@ export class ChatterboxTokenizer {
 
   /** The text's ids alone (no layout tokens). `language` prefixes `[xx]` (multilingual). */
   encodeText(text: string, language?: string): number[] {
-    let prepared = applyNormalizer(text, this.normalizer);
-    if (language !== undefined) prepared = `[${language}]${prepared}`;
+    // Resemble's MTLTokenizer lower-cases and NFKD-decomposes before the language prefix.
+    const source = language !== undefined ? text.toLowerCase().normalize('NFKD') : text;
+    let prepared = applyNormalizer(language !== undefined ? `[${language}]${source}` : source, this.normalizer);
     // Resemble's EnTokenizer / MTLTokenizer spell spaces as the [SPACE] token.
     if (!this.byteLevel && this.vocab.has('[SPACE]')) prepared = prepared.split(' ').join('[SPACE]');
     const ids: number[] = [];
@@ -119,7 +125,8 @@ export class ChatterboxTokenizer {
       if (piece.length === 0) return;
       // split() with a capture group puts the matched tags at odd indices.
       if (index % 2 === 1) ids.push(this.vocab.get(piece)!);
-      else for (const word of piece.matchAll(this.byteLevel ? GPT2_SPLIT : WHITESPACE_SPLIT)) ids.push(...this.encodeWord(word[0]));
+      else if (!this.splitWords) ids.push(...this.encodeWord(piece));
+      else for (const word of piece.matchAll(this.splitWords)) ids.push(...this.encodeWord(word[0]));
     });
     return ids;
   }
