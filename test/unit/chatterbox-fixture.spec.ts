@@ -213,7 +213,7 @@ describe.each(['turbo', 'original'] as const)('Chatterbox %s fixture', (variant)
     await expect(lm.run(feeds)).rejects.toThrow();
   });
 
-  it('conditional_decoder: 960 samples (40 ms at 24 kHz) per token after the prompt; silence tokens are silent', async () => {
+  it('conditional_decoder: 960 samples (40 ms at 24 kHz) per token after the prompt, ±1 token of context; silence is silent', async () => {
     const d = s.conditionalDecoder;
     expect(d.inputNames).toEqual(['speech_tokens', 'speaker_embeddings', 'speaker_features']);
     expect(meta(d.inputMetadata, 'speech_tokens')).toEqual({ type: 'int64', shape: ['batch_size', 'num_speech_tokens'] });
@@ -235,6 +235,12 @@ describe.each(['turbo', 'original'] as const)('Chatterbox %s fixture', (variant)
     const otherPrompt = Array.from(other.audio_tokens.data as BigInt64Array, Number);
     const otherWave = (await d.run({ speech_tokens: int64Tensor([...otherPrompt, ...speech]), speaker_embeddings: other.speaker_embeddings, speaker_features: other.speaker_features })).waveform;
     expect(maxAbsDiff(otherWave.data as Float32Array, data.slice(0, 5 * 960))).toBeGreaterThan(1e-3);
+    // Context of ±1 token: changing token 2 changes tokens 1..3's audio, not tokens 0 and 4.
+    const plain = (await decode(speech)).data as Float32Array;
+    const changed = (await decode([1, 2, 999, 4, 5])).data as Float32Array;
+    const part = (x: Float32Array, token: number) => x.slice(token * 960, (token + 1) * 960);
+    for (const token of [0, 4]) expect(maxAbsDiff(part(changed, token), part(plain, token))).toBe(0);
+    for (const token of [1, 2, 3]) expect(maxAbsDiff(part(changed, token), part(plain, token))).toBeGreaterThan(1e-4);
     // Only 0..6560 are decoder tokens: START/STOP left in the sequence fail.
     await expect(decode([1, START_SPEECH_TOKEN])).rejects.toThrow();
     await expect(decode([1, STOP_SPEECH_TOKEN])).rejects.toThrow();
