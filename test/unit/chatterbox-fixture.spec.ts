@@ -205,6 +205,29 @@ describe.each(['turbo', 'original'] as const)('Chatterbox %s fixture', (variant)
     expect(maxAbsDiff(cachedRows[1], cachedRows[2])).toBeGreaterThan(1e-3);
   });
 
+  it('language_model: batch rows are independent (two voices in one batch = each alone)', async () => {
+    const lm = s.languageModel;
+    const other = await encodeVoice(s, voiceLikeClip(6, 7));
+    const prompt = promptOf(variant);
+    const text = await embed(s, prompt, promptPositionIds(prompt), 0.5);
+    const prefills = [concatSequence(voice.audio_features, text), concatSequence(other.audio_features, text)];
+    const [length, width] = [prefills[0].dims[1], prefills[0].dims[2]];
+    const feedsFor = (embeds: ort.Tensor, batch: number): Feeds => {
+      const feeds: Feeds = { inputs_embeds: embeds, attention_mask: int64Tensor(new Array<number>(batch * length).fill(1), [batch, length]) };
+      for (const [name, past] of Object.entries(emptyPast(lm))) feeds[name] = new ort.Tensor(past.type, new Float32Array(0), [batch, ...past.dims.slice(1)]);
+      if (variant === 'turbo') feeds.position_ids = int64Tensor(Array.from({ length: batch * length }, (_, i) => i % length), [batch, length]);
+      return feeds;
+    };
+    const both = new Float32Array(2 * length * width);
+    prefills.forEach((p, i) => both.set(p.data as Float32Array, i * length * width));
+    const batched = await lm.run(feedsFor(new ort.Tensor('float32', both, [2, length, width]), 2));
+    expect(batched.logits.dims).toEqual([2, length, vocab]);
+    for (const [i, p] of prefills.entries()) {
+      const alone = (await lm.run(feedsFor(p, 1))).logits.data as Float32Array;
+      expect(maxAbsDiff((batched.logits.data as Float32Array).slice(i * alone.length, (i + 1) * alone.length), alone)).toBeLessThan(1e-4);
+    }
+  });
+
   it('language_model: an attention_mask of the wrong length is an error, not silent garbage', async () => {
     const lm = s.languageModel;
     const embeds = await embed(s, [START_SPEECH_TOKEN], [0], 0.5);
