@@ -30,3 +30,19 @@ export function parseOnnxDtype(value: string | undefined, setting: string): Onnx
   if ((ONNX_DTYPES as readonly string[]).includes(dtype)) return dtype as OnnxDtype;
   throw new Error(`${setting} must be auto or one of ${ONNX_DTYPES.join(', ')}; got '${value}'.`);
 }
+
+/** `x.onnx` → its external-data files `x.onnx_data`, `x.onnx_data_1`, … present in `repoFiles`, in chunk order. */
+export function externalDataFiles(graph: string, repoFiles: readonly string[]): string[] {
+  const base = `${graph}_data`;
+  const chunkIndex = (file: string): number | undefined => {
+    if (file === base) return 0;
+    if (!file.startsWith(`${base}_`)) return undefined;
+    const digits = file.slice(base.length + 1);
+    return /^\d+$/.test(digits) ? Number(digits) : undefined;
+  };
+  return repoFiles
+    .map((file) => ({ file, index: chunkIndex(file) }))
+    .filter((entry): entry is { file: string; index: number } => entry.index !== undefined)
+    .sort((a, b) => a.index - b.index)
+    .map((entry) => entry.file);
+}

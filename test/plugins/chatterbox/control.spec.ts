@@ -4,7 +4,7 @@
  */
 import { CancelledError, type PluginInstance, type VoiceEmbedding } from '../../../plugins/sdk';
 import { SAMPLES_PER_TOKEN, STOP_SPEECH_TOKEN } from '../../fixtures/chatterbox/generate-chatterbox';
-import { CallLog, cloneVoice, concat, FixtureRoot, loadModel, speechRequest, synthesize, synthesizeChunks } from './harness';
+import { CallLog, cloneVoice, concat, FixtureRoot, loadModel, speechRequest, synthesize } from './harness';
 
 /** 130 scripted tokens: longer than the first streaming window (50) and a second one (100). */
 const LONG_SCRIPT = [...Array.from({ length: 130 }, (_, i) => 100 + ((i * 37) % 900)), STOP_SPEECH_TOKEN];
@@ -99,12 +99,17 @@ describe('Chatterbox speech backend', () => {
     expect(far(streamed)).toEqual(far(whole));
   });
 
-  it('speaks each sentence as its own chunk', async () => {
+  it('speaks each sentence as its own chunk: the first leaves before the last sentence is started', async () => {
     const log = new CallLog();
     const model = await loadModel(root.dir, 'original', log);
-    const chunks = await synthesizeChunks(model, speechRequest('First one. Second one! Third?', await cloneVoice(model)));
-    expect(chunks).toHaveLength(3);
-    expect(log.of('embed_tokens').filter((call) => call.ints.input_ids.length > 1)).toHaveLength(3);
+    const voiceOfModel = await cloneVoice(model);
+    const promptsSeen = () => log.of('embed_tokens').filter((call) => call.ints.input_ids.length > 1).length;
+    const promptsAtChunk: number[] = [];
+    for await (const chunk of model.speech!.synthesize(speechRequest('First one. Second one! Third?', voiceOfModel), new AbortController().signal)) {
+      expect(chunk.samples.length).toBe(5 * SAMPLES_PER_TOKEN);
+      promptsAtChunk.push(promptsSeen());
+    }
+    expect(promptsAtChunk).toEqual([1, 2, 3]);
   });
 
   it('speed stretches time without resampling: twice as fast is half as long', async () => {
