@@ -24,8 +24,22 @@ import { ChatterboxTokenizer } from './tokenizer';
 import { DEFAULT_WINDOWS, type WindowSettings } from './vocoder';
 import { BuiltInVoices, voiceInfos } from './voices';
 
-/** Both public backbones: 16 KV heads of 64 (used only where the graph leaves these axes symbolic). */
-const KV_DIMS = { heads: 16, headDim: 64 };
+/**
+ * KV heads × head size, used only where the graph leaves those axes symbolic: from config.json's text_config when
+ * the export has one (the multilingual repo has none), else both public backbones' 16 × 64.
+ */
+function kvDims(dir: string): { heads: number; headDim: number } {
+  try {
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { text_config?: Record<string, unknown> };
+    const text = config.text_config ?? {};
+    const heads = Number(text.num_key_value_heads ?? text.n_head ?? text.num_attention_heads);
+    const headDim = Number(text.head_dim ?? Number(text.hidden_size ?? text.n_embd) / heads);
+    if (Number.isInteger(heads) && heads > 0) return { heads, headDim: Number.isInteger(headDim) && headDim > 0 ? headDim : 64 };
+  } catch {
+    // No (readable) config.json: the public defaults.
+  }
+  return { heads: 16, headDim: 64 };
+}
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -125,7 +139,7 @@ async function create(context: PluginContext, model: ModelInfo): Promise<PluginI
   }
   const encoder = new SpeechEncoder(sessions.encoder);
   const embedder = new TokenEmbedder(sessions.embedder);
-  const lm = new LanguageModel(sessions.lm, KV_DIMS);
+  const lm = new LanguageModel(sessions.lm, kvDims(dir));
   const synthesizer = new ChatterboxSynthesizer({
     tokenizer,
     encoder,
