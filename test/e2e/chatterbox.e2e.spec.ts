@@ -93,6 +93,9 @@ describe('voice cloning', () => {
     expect(forEspeak.data.map((entry) => entry.id)).not.toContain(voice.id);
 
     const byId = await speakPcm({ id: voice.id });
+    // A voice belongs to the model that computed it.
+    const elsewhere = server.client.audio.speech.create({ model: 'chatterbox-endless', voice: { id: voice.id }, input: 'Hi.', response_format: 'pcm' });
+    expect(await apiError(elsewhere)).toMatchObject({ status: 400, code: 'voice_model_mismatch', param: 'voice' });
     expect(byId.length).toBe(SENTENCE_SAMPLES * 2);
     expect(await speakPcm('Narrator')).toEqual(byId);
     expect(await speakPcm(voice.id)).toEqual(byId);
@@ -140,6 +143,9 @@ describe('voice cloning', () => {
     expect(await apiError(server.client.post('/audio/voices', { body: form }))).toMatchObject({ status: 400, code: 'missing_required_parameter', param: 'audio_sample' });
     expect(await apiError(createVoice('Wrong model', clipWav(6), { model: 'espeak' }))).toMatchObject({ status: 400, param: 'model' });
     expect(await storedVoices()).toEqual(before);
+    const taken = await createVoice('Taken', clipWav(6));
+    expect(await apiError(createVoice('Taken', clipWav(6, 3)))).toMatchObject({ status: 400, code: 'duplicate_voice_name', param: 'name' });
+    await server.client.delete(`/audio/voices/${taken.id}`);
   });
 });
 

@@ -18,6 +18,8 @@ export const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 export interface RecordedCall {
   graph: 'speech_encoder' | 'embed_tokens' | 'language_model' | 'conditional_decoder';
   ints: Record<string, number[]>;
+  /** Small float inputs (e.g. `exaggeration`). */
+  floats: Record<string, number[]>;
   dims: Record<string, readonly number[]>;
   types: Record<string, string>;
 }
@@ -51,11 +53,12 @@ export function pluginContext(modelsDir: string, log?: CallLog): PluginContext {
       const graph = graphOf(session);
       const run = session.run.bind(session) as (...args: unknown[]) => Promise<ort.InferenceSession.ReturnType>;
       (session as { run: unknown }).run = (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
-        const call: RecordedCall = { graph, ints: {}, dims: {}, types: {} };
+        const call: RecordedCall = { graph, ints: {}, floats: {}, dims: {}, types: {} };
         for (const [name, tensor] of Object.entries(feeds)) {
           call.dims[name] = tensor.dims;
           call.types[name] = tensor.type;
           if (tensor.type === 'int64') call.ints[name] = Array.from(tensor.data as BigInt64Array, Number);
+          if (tensor.type === 'float32' && tensor.size <= 4) call.floats[name] = Array.from(tensor.data as Float32Array);
         }
         log.calls.push(call);
         if (graph === 'language_model') log.onLmRun?.(log.of('language_model').length);

@@ -74,6 +74,8 @@ describe('Chatterbox generation loop', () => {
     expect(prompt.ints.position_ids).toEqual(ids.map((token, i) => (token >= START_SPEECH_TOKEN ? 0 : i - 1)));
     // The k-th generated token sits k positions after START.
     expect(steps.map((call) => [call.ints.input_ids, call.ints.position_ids])).toEqual([[[11], [1]], [[22], [2]], [[33], [3]], [[44], [4]]]);
+    // The request's exaggeration reaches every embed_tokens call.
+    expect([prompt, ...steps].map((call) => call.floats.exaggeration)).toEqual(new Array(5).fill([expect.closeTo(0.8, 6)]));
     const lm = log.of('language_model');
     expect(lm).toHaveLength(5);
     expect(lm[0].ints.position_ids).toBeUndefined(); // the onnx-community LM has no position_ids
