@@ -28,6 +28,7 @@ beforeAll(async () => {
   voicesDir = join(await mkdtemp(join(tmpdir(), 'chatterbox-voices-')), 'voices');
   const dims = CHATTERBOX_TEST_DIMS;
   await writeChatterboxFixture(join(modelsDir, 'chatterbox-turbo'), { variant: 'turbo', dims, seed: 5, script: { tokens: SCRIPT } });
+  await writeChatterboxFixture(join(modelsDir, 'chatterbox-multilingual'), { variant: 'multilingual', dims, seed: 7, script: { tokens: SCRIPT } });
   // Never says STOP on its own: for cancellation.
   await writeChatterboxFixture(join(modelsDir, 'chatterbox-endless'), { variant: 'turbo', dims, seed: 6, logitBias: { [STOP_SPEECH_TOKEN]: -200 } });
   server = await startTestServer(serverEnv());
@@ -181,6 +182,16 @@ describe('speech with Chatterbox', () => {
     const error = await apiError(speakPcm('alloy'));
     expect(error).toMatchObject({ status: 400, code: 'voice_not_available', param: 'voice' });
     expect(error.message).toContain('POST /v1/audio/voices');
+  });
+
+  it('speaks built-in names with the export’s default_voice.wav, in the language asked for (multilingual)', async () => {
+    const speak = (extra: Record<string, unknown>) =>
+      server.client.audio.speech.create({ model: 'chatterbox-multilingual', voice: 'alloy', input: 'Bonjour à tous.', response_format: 'pcm', ...extra } as Parameters<typeof server.client.audio.speech.create>[0]);
+    const french = Buffer.from(await (await speak({ language: 'fr', exaggeration: 0.7 })).arrayBuffer());
+    expect(french.length).toBe(SENTENCE_SAMPLES * 2);
+    expect(await apiError(speak({ language: 'xx' }))).toMatchObject({ status: 400, code: 'unsupported_language', param: 'language' });
+    const voices = (await server.client.get('/audio/voices', { query: { model: 'chatterbox-multilingual' } })) as { data: Array<{ id: string; languages: string[] }> };
+    expect(voices.data.find((voice) => voice.id === 'alloy')!.languages).toEqual(expect.arrayContaining(['en', 'fr', 'de']));
   });
 
   it('a cancelled request frees the worker for the next one', async () => {
