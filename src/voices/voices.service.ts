@@ -86,8 +86,8 @@ export class VoicesService implements OnModuleInit {
 
   /**
    * The cloned voice a speech request names, if it names one: a `voice_…` id (as a string or `{id}`) by id, anything
-   * else by name (built-in names of the model stay theirs unless a cloned voice took the name; `{id: "onyx"}` is
-   * onyx). It must belong to `model`.
+   * else by name (a model's built-in names stay its own unless one of its cloned voices took the name; `{id: "onyx"}`
+   * is onyx). A voice named by id must belong to `model`.
    */
   async forSpeech(voice: string | { id: string }, model: string): Promise<CustomVoice | undefined> {
     const key = typeof voice === 'string' ? voice : voice.id;
@@ -98,6 +98,8 @@ export class VoicesService implements OnModuleInit {
       return undefined;
     }
     if (stored.model !== model) {
+      // A name another model's voice took still means that model's built-in voice here (`nova` on espeak).
+      if (!byId) return undefined;
       throw new ApiError(400, `The voice '${stored.name}' was made with the model '${stored.model}' and only works with it (this request uses '${model}').`, 'invalid_request_error', 'voice', 'voice_model_mismatch');
     }
     return { id: stored.id, name: stored.name, embedding: await this.store.load(stored.id) };

@@ -125,6 +125,14 @@ describe('voice cloning', () => {
     await server.client.delete(`/audio/voices/${kept.id}`);
   });
 
+  it('a cloned voice named like a built-in one takes that name on its own model only', async () => {
+    const nova = await createVoice('nova', clipWav(6, 11));
+    expect(await speakPcm('nova')).toEqual(await speakPcm({ id: nova.id }));
+    const espeak = await server.client.audio.speech.create({ model: 'espeak', voice: 'nova', input: 'Hi.', response_format: 'pcm' });
+    expect(espeak.status).toBe(200);
+    await server.client.delete(`/audio/voices/${nova.id}`);
+  });
+
   it('trims clips longer than 8 s before cloning', async () => {
     const voice = await createVoice('Long clip', clipWav(12, 6));
     // 25 speech tokens per second of reference, int64 each: 8 s, not 12.
