@@ -55,7 +55,10 @@ describe('a model that is still loading', () => {
     expect(second.status).toBe(503);
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await errorOf(second)).toMatchObject({ code: 'model_loading' });
-    expect((await first).status).toBe(200);
+    const firstResponse = await first;
+    expect(firstResponse.status).toBe(200);
+    // The status arrives with the first audio; the one worker is free only once that request has finished.
+    await firstResponse.arrayBuffer();
     expect((await lab.speak('lab-slowload')).status).toBe(200);
     // Loaded once in the one worker, then reused.
     expect(lab.events().filter((event) => event.event === 'load')).toHaveLength(1);
