@@ -2,6 +2,7 @@
  * Entry of `npm run models -- <verb>`: fetches and manages model weights in MODELS_DIR. The command itself lives in
  * src/models; this script hands it the file selections of the plugins that have weights to pull.
  */
+import { chatterboxPullFiles } from '../plugins/chatterbox/pull-files';
 import { whisperPullFiles } from '../plugins/whisper/pull-files';
 import { runModelsCli } from '../src/models/cli';
 
@@ -10,7 +11,7 @@ if (require.main === module) {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
-    families: [whisperPullFiles],
+    families: [whisperPullFiles, chatterboxPullFiles],
   }).then((code) => {
     process.exitCode = code;
   });

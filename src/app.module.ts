@@ -11,6 +11,7 @@ import { RateLimitModule } from './security/rate-limit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SpeechModule } from './speech/speech.module';
 import { TranscriptionModule } from './transcription/transcription.module';
+import { VoicesModule } from './voices/voices.module';
 
 @Global()
 @Module({})
@@ -32,7 +33,7 @@ export class AppModule {
         // middleware would also register catch-all routes that the 405 Allow lookup would mistake for endpoints.)
         LoggerModule.forRoot({ pinoHttp: { logger: log }, useExisting: true, forRoutes: [] }),
         RateLimitModule.forRoot(config, log),
-        MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, SpeechModule, TranscriptionModule, ChatModule, GenerateModule, CatalogModule, HealthModule,
+        MetricsModule.forRoot(config.METRICS_ENABLED), EngineModule, VoicesModule, SpeechModule, TranscriptionModule, ChatModule, GenerateModule, CatalogModule, HealthModule,
       ],
     };
   }

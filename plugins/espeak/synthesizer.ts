@@ -3,7 +3,7 @@
  * the voice data is mounted in Emscripten's in-memory file system and samples come back through a callback.
  */
 import { runInThisContext } from 'node:vm';
-import { throwIfAborted, type Pcm, type SpeechBackend, type SpeechRequest } from '../sdk';
+import { splitIntoSentences, throwIfAborted, type Pcm, type SpeechBackend, type SpeechRequest } from '../sdk';
 import { resolveVoice, type VoiceSettings } from './voices';
 
 /** eSpeak NG's output rate; the server resamples to 24 kHz. */
@@ -141,25 +141,9 @@ export function escapeText(text: string): string {
     .replace(/\](?=\])/g, '] ');
 }
 
-/**
- * Sentences (ICU's rules, which also break at line ends and at CJK full stops), empty ones dropped, over-long ones
- * cut at the last clause mark or space before MAX_CHUNK_CHARS. Each becomes one streamed chunk.
- */
+/** Sentences, over-long ones cut before MAX_CHUNK_CHARS: each becomes one streamed chunk. */
 export function splitSentences(text: string): string[] {
-  const segmenter = new Intl.Segmenter(undefined, { granularity: 'sentence' });
-  const pieces: string[] = [];
-  for (const { segment } of segmenter.segment(text)) {
-    let rest = segment.trim();
-    while (rest.length > MAX_CHUNK_CHARS) {
-      const window = rest.slice(0, MAX_CHUNK_CHARS);
-      const clause = Math.max(...[', ', '; ', ': ', ' - ', '، ', '，', '、'].map((mark) => window.lastIndexOf(mark)));
-      const cut = clause > MAX_CHUNK_CHARS / 2 ? clause + 1 : window.lastIndexOf(' ') > 0 ? window.lastIndexOf(' ') : MAX_CHUNK_CHARS;
-      pieces.push(rest.slice(0, cut).trim());
-      rest = rest.slice(cut).trim();
-    }
-    if (/[\p{L}\p{N}]/u.test(rest)) pieces.push(rest);
-  }
-  return pieces;
+  return splitIntoSentences(text, MAX_CHUNK_CHARS);
 }
 
 /** Let I/O (a client hanging up, other requests) run between sentences: synthesis itself blocks the thread. */

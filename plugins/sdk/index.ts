@@ -114,6 +114,36 @@ export interface SpeechRequest {
   instructions?: string;
   /** Extra JSON fields sent by the client that are not OpenAI's (backend-specific options, e.g. `seed`). */
   extra: Record<string, unknown>;
+  /** Set when `voice` named a cloned voice: what the model's cloning backend computed for it. */
+  customVoice?: CustomVoice;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Voice cloning
+
+/** One tensor of a cloned voice, as plain data: it crosses threads and is stored on disk by the server. */
+export interface VoiceTensor {
+  type: 'float32' | 'int64';
+  dims: number[];
+  data: Float32Array | BigInt64Array;
+}
+
+/** A cloned voice's conditioning: named tensors, opaque to the server, meaningful to the model that made them. */
+export type VoiceEmbedding = Record<string, VoiceTensor>;
+
+export interface CustomVoice {
+  /** `voice_…`. */
+  id: string;
+  name: string;
+  embedding: VoiceEmbedding;
+}
+
+export interface VoiceCloningBackend {
+  /**
+   * Computes a voice from a reference clip (mono, any rate: the backend resamples). Runs once per voice; the server
+   * stores the result and passes it back in `SpeechRequest.customVoice`.
+   */
+  embed(reference: Pcm, signal: AbortSignal): Promise<VoiceEmbedding>;
 }
 
 export interface SpeechBackend {
@@ -187,6 +217,8 @@ export interface TranscriptionBackend {
 export interface PluginInstance {
   speech?: SpeechBackend;
   transcription?: TranscriptionBackend;
+  /** Models with `capabilities.voiceCloning`. */
+  voiceCloning?: VoiceCloningBackend;
   /** Releases sessions and native memory (GPU memory included): call `session.release()` on every session. */
   dispose?(): Promise<void> | void;
 }
@@ -235,3 +267,11 @@ export class CancelledError extends Error {
 export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw new CancelledError();
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers shared by plugins (pure TypeScript; onnxruntime helpers live in `plugins/sdk/onnx-tensors`).
+
+export { splitIntoSentences } from './text';
+export { float32ToHalf, halfToFloat32 } from './float16';
+export { argmax, applyRepetitionPenalty, GREEDY, sampleToken, seededRandom, type Random, type SamplingOptions } from './sampling';
+export { BpeMerges, BYTE_TO_CHAR, CHAR_TO_BYTE, GPT2_SPLIT, type MergeJson } from './bpe';

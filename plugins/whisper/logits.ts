@@ -3,6 +3,9 @@
  * (contract A5): suppress_tokens, begin_suppress_tokens at the first sampled position, Whisper's timestamp rules,
  * then greedy (temperature 0) or sampling from softmax(logits / temperature).
  */
+import { argmax, type Random } from '../sdk/sampling';
+
+export { argmax, seededRandom, type Random } from '../sdk/sampling';
 
 export interface TimestampRules {
   /** `<|0.00|>`; every id from here up is a timestamp. */
@@ -75,27 +78,6 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
   const out = new Float64Array(logits.length);
   for (let i = 0; i < logits.length; i++) out[i] = logits[i] - norm;
   return out;
-}
-
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
-
-/** A source of uniform numbers in [0, 1): Math.random, or a seeded generator for reproducible runs. */
-export type Random = () => number;
-
-/** mulberry32: small, fast, good enough to make sampling reproducible from a seed. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Greedy at temperature 0; otherwise a draw from softmax(logits / temperature) (openai-whisper's sampling). */

@@ -6,26 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { AUTO_DTYPE_ORDER, DTYPE_SUFFIX, ONNX_DTYPES, parseOnnxDtype, type OnnxDtype } from '../sdk/onnx-dtypes';
 
-export const WHISPER_DTYPES = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16'] as const;
-export type WhisperDtype = (typeof WHISPER_DTYPES)[number];
-
-/** transformers.js' DEFAULT_DTYPE_SUFFIX_MAPPING. */
-export const DTYPE_SUFFIX: Readonly<Record<WhisperDtype, string>> = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-};
-
-/**
- * `auto` tries the most accurate first: full precision is the reference and runs well on CPU and GPU; fp16 halves
- * memory; the quantized files come last because they cost accuracy.
- */
-const AUTO_ORDER: readonly WhisperDtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4f16', 'q4'];
+export const WHISPER_DTYPES = ONNX_DTYPES;
+export type WhisperDtype = OnnxDtype;
+export { DTYPE_SUFFIX };
 
 export interface WhisperModelFiles {
   dtype: WhisperDtype;
@@ -34,10 +19,7 @@ export interface WhisperModelFiles {
 }
 
 export function parseDtype(value: string | undefined): WhisperDtype | 'auto' {
-  const dtype = (value ?? 'auto').trim().toLowerCase();
-  if (dtype === '' || dtype === 'auto') return 'auto';
-  if ((WHISPER_DTYPES as readonly string[]).includes(dtype)) return dtype as WhisperDtype;
-  throw new Error(`WHISPER_DTYPE must be auto or one of ${WHISPER_DTYPES.join(', ')}; got '${value}'.`);
+  return parseOnnxDtype(value, 'WHISPER_DTYPE');
 }
 
 function filesFor(modelDir: string, dtype: WhisperDtype): WhisperModelFiles {
@@ -51,7 +33,7 @@ function filesFor(modelDir: string, dtype: WhisperDtype): WhisperModelFiles {
 
 /** The files for `dtype` in `modelDir`, or undefined when that export (or, for auto, any export) is not there. */
 export function findModelFiles(modelDir: string, dtype: WhisperDtype | 'auto'): WhisperModelFiles | undefined {
-  const candidates = dtype === 'auto' ? AUTO_ORDER : [dtype];
+  const candidates = dtype === 'auto' ? AUTO_DTYPE_ORDER : [dtype];
   for (const candidate of candidates) {
     const files = filesFor(modelDir, candidate);
     if (existsSync(files.encoder) && existsSync(files.decoder)) return files;

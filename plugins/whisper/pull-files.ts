@@ -5,6 +5,7 @@
  * plus their external-data sidecars; the repos also ship `decoder_model*` and `decoder_with_past_model*` graphs for
  * every dtype, which would multiply the download for nothing. Pure: the `models` command hands in the repo listing.
  */
+import { externalDataFiles as sidecarsOf } from '../sdk/onnx-dtypes';
 
 /**
  * dtype → file-name suffix, as transformers.js names its exports (DEFAULT_DTYPE_SUFFIX_MAPPING). Only the dtypes
@@ -72,22 +73,6 @@ export function selectWhisperFiles(repoFiles: readonly string[], options: { dtyp
     selected.push(...sidecarsOf(graph, repoFiles));
   }
   return selected;
-}
-
-/** `x.onnx` → `x.onnx_data`, `x.onnx_data_1`, … (model-loader.js getExternalDataChunkNames), in chunk order. */
-function sidecarsOf(graph: string, repoFiles: readonly string[]): string[] {
-  const base = `${graph}_data`;
-  const chunkIndex = (file: string): number | undefined => {
-    if (file === base) return 0;
-    if (!file.startsWith(`${base}_`)) return undefined;
-    const digits = file.slice(base.length + 1);
-    return /^\d+$/.test(digits) ? Number(digits) : undefined;
-  };
-  return repoFiles
-    .map((file) => ({ file, index: chunkIndex(file) }))
-    .filter((entry): entry is { file: string; index: number } => entry.index !== undefined)
-    .sort((a, b) => a.index - b.index)
-    .map((entry) => entry.file);
 }
 
 /** Repos the Whisper selection applies to: the repo id says whisper (`onnx-community/whisper-base`, `distil-whisper/…`). */

@@ -5,27 +5,7 @@
  * (float32 or float16) and shapes, and whether cross-attention outputs exist are read from the sessions' metadata.
  */
 import * as ort from 'onnxruntime-node';
-import { float32ToHalf, halfToFloat32 } from './float16';
-
-type TensorMetadata = ort.InferenceSession.ValueMetadata & { isTensor: true };
-
-function tensorMetadata(list: readonly ort.InferenceSession.ValueMetadata[], name: string): TensorMetadata | undefined {
-  const found = list.find((meta) => meta.name === name);
-  return found && found.isTensor ? (found as TensorMetadata) : undefined;
-}
-
-/** Float32 data of a float32 or float16 tensor. */
-export function tensorToFloat32(tensor: ort.Tensor): Float32Array {
-  if (tensor.type === 'float32') return tensor.data as Float32Array;
-  if (tensor.type === 'float16') return halfToFloat32(tensor.data as Uint16Array);
-  throw new Error(`Whisper: expected a float tensor, got ${tensor.type}`);
-}
-
-/** `data` as a tensor of the float type a graph input wants. */
-function floatTensor(type: ort.Tensor.Type, data: Float32Array, dims: readonly number[]): ort.Tensor {
-  if (type === 'float16') return new ort.Tensor('float16', float32ToHalf(data), dims);
-  return new ort.Tensor('float32', data, dims);
-}
+import { emptyPast, floatTensor, tensorMetadata, tensorToFloat32 } from '../sdk/onnx-tensors';
 
 function retype(tensor: ort.Tensor, type: ort.Tensor.Type): ort.Tensor {
   return tensor.type === type ? tensor : floatTensor(type, tensorToFloat32(tensor), tensor.dims);
@@ -141,18 +121,9 @@ export class WhisperDecoder {
     return { output, present };
   }
 
-  /** A `[1, heads, 0, headDim]` tensor of the input's dtype: "no past yet" (symbolic dims other than batch → 0). */
+  /** A `[1, heads, 0, headDim]` tensor of the input's dtype: "no past yet". */
   private emptyPast(name: string): ort.Tensor {
-    const meta = tensorMetadata(this.session.inputMetadata, name);
-    const shape = meta?.shape ?? [];
-    const fallback = [1, this.dims.heads, 0, this.dims.headDim];
-    const dims = fallback.map((value, axis) => {
-      const declared = shape[axis];
-      if (axis === 0 || axis === 2) return value;
-      return typeof declared === 'number' && declared > 0 ? declared : value;
-    });
-    const type = meta?.type ?? this.kvType;
-    return type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+    return emptyPast(tensorMetadata(this.session.inputMetadata, name), this.dims, this.kvType);
   }
 }
 

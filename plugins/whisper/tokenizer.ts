@@ -4,31 +4,10 @@
  * text: prompts are user input and must not be able to inject control tokens.
  */
 import { readFile } from 'node:fs/promises';
-
-/** GPT-2's pre-tokenizer split (the ByteLevel pre-tokenizer with `use_regex: true`). */
-const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+import { BpeMerges, BYTE_TO_CHAR, CHAR_TO_BYTE, GPT2_SPLIT, type MergeJson } from '../sdk/bpe';
 
 /** Seconds per timestamp token (`chunk_length / max_source_positions` = 30 / 1500). */
 export const TIMESTAMP_PRECISION_SECONDS = 0.02;
-
-/** Pre-token → ids cache bound; a long-running server sees unbounded distinct words in prompts. */
-const BPE_CACHE_LIMIT = 50_000;
-
-/**
- * GPT-2's reversible byte ↔ printable-character table: printable Latin-1 bytes stand for themselves, the others
- * are shifted to U+0100 and up, so every byte sequence is a string without spaces or control characters.
- */
-function buildByteTables(): { byteToChar: string[]; charToByte: Int16Array } {
-  const byteToChar = new Array<string>(256);
-  const isPrintable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-  let shifted = 0;
-  for (let b = 0; b < 256; b++) byteToChar[b] = String.fromCharCode(isPrintable(b) ? b : 256 + shifted++);
-  const charToByte = new Int16Array(256 + shifted).fill(-1);
-  for (let b = 0; b < 256; b++) charToByte[byteToChar[b].charCodeAt(0)] = b;
-  return { byteToChar, charToByte };
-}
-
-const { byteToChar: BYTE_TO_CHAR, charToByte: CHAR_TO_BYTE } = buildByteTables();
 
 /** The ids of Whisper's control tokens in one vocabulary. */
 export interface WhisperSpecialTokens {
@@ -56,8 +35,6 @@ interface AddedTokenJson {
   special?: boolean;
 }
 
-type MergeJson = string | [string, string];
-
 export class WhisperTokenizer {
   readonly special: WhisperSpecialTokens;
   /** Language code (`en`, `zh`, `yue`, …) → its `<|xx|>` token id, in vocabulary order. */
@@ -71,8 +48,7 @@ export class WhisperTokenizer {
   private readonly addedIds = new Set<number>();
   private readonly specialIds = new Set<number>();
   private readonly languageById = new Map<number, string>();
-  private readonly mergeRanks = new Map<string, number>();
-  private readonly bpeCache = new Map<string, number[]>();
+  private readonly merges: BpeMerges;
   private readonly bytesCache: Array<Uint8Array | undefined> = [];
   private readonly utf8 = new TextEncoder();
 
@@ -81,13 +57,7 @@ export class WhisperTokenizer {
     if (!model || model.type !== 'BPE') throw new Error('tokenizer.json: expected a BPE model');
     if (typeof model.vocab !== 'object' || model.vocab === null) throw new Error('tokenizer.json: model.vocab missing');
     for (const [token, id] of Object.entries(model.vocab as Record<string, number>)) this.setToken(token, id);
-    const merges = (model.merges ?? []) as MergeJson[];
-    merges.forEach((merge, rank) => {
-      // Older files write "a b"; newer ones ["a", "b"]. Byte-level symbols never contain a space.
-      const [left, right] = typeof merge === 'string' ? splitMerge(merge) : merge;
-      const key = `${left} ${right}`;
-      if (!this.mergeRanks.has(key)) this.mergeRanks.set(key, rank);
-    });
+    this.merges = new BpeMerges((model.merges ?? []) as MergeJson[]);
     for (const added of (json.added_tokens ?? []) as AddedTokenJson[]) {
       this.setToken(added.content, added.id);
       this.addedIds.add(added.id);
@@ -249,50 +219,13 @@ export class WhisperTokenizer {
 
   /** BPE over one pre-token: merge the lowest-ranked adjacent pair until none has a rank. */
   private encodeWord(word: string): number[] {
-    const cached = this.bpeCache.get(word);
-    if (cached) return cached;
-    const bytes = this.utf8.encode(word);
-    let symbols: string[] = Array.from(bytes, (b) => BYTE_TO_CHAR[b]);
-    while (symbols.length > 1) {
-      let bestRank = Infinity;
-      let bestLeft = '';
-      let bestRight = '';
-      for (let i = 0; i + 1 < symbols.length; i++) {
-        const rank = this.mergeRanks.get(`${symbols[i]} ${symbols[i + 1]}`);
-        if (rank !== undefined && rank < bestRank) {
-          bestRank = rank;
-          bestLeft = symbols[i];
-          bestRight = symbols[i + 1];
-        }
-      }
-      if (bestRank === Infinity) break;
-      // Merge every occurrence of the best pair, left to right, as GPT-2 and HF tokenizers do.
-      const merged: string[] = [];
-      for (let i = 0; i < symbols.length; i++) {
-        if (i + 1 < symbols.length && symbols[i] === bestLeft && symbols[i + 1] === bestRight) {
-          merged.push(bestLeft + bestRight);
-          i++;
-        } else {
-          merged.push(symbols[i]);
-        }
-      }
-      symbols = merged;
-    }
-    const ids = symbols.map((symbol) => {
+    const symbols = this.merges.apply(Array.from(this.utf8.encode(word), (b) => BYTE_TO_CHAR[b]), word);
+    return symbols.map((symbol) => {
       const id = this.tokenToIdMap.get(symbol);
       if (id === undefined) throw new Error(`tokenizer.json: merge result ${JSON.stringify(symbol)} is not in the vocabulary`);
       return id;
     });
-    if (this.bpeCache.size >= BPE_CACHE_LIMIT) this.bpeCache.clear();
-    this.bpeCache.set(word, ids);
-    return ids;
   }
-}
-
-function splitMerge(merge: string): [string, string] {
-  const space = merge.indexOf(' ', 1);
-  if (space < 0) throw new Error(`tokenizer.json: malformed merge ${JSON.stringify(merge)}`);
-  return [merge.slice(0, space), merge.slice(space + 1)];
 }
 
 /**

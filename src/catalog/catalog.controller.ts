@@ -3,12 +3,16 @@ import { ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { EngineService } from '../engine/engine.service';
 import type { CatalogEntry } from '../engine/model-registry';
 import { OpenAIEndpoint } from '../http/openai-endpoint.decorator';
-import { ModelDto, ModelListDto, toModelDto, VoiceListDto } from './catalog.dto';
+import { VoicesService } from '../voices/voices.service';
+import { ModelDto, ModelListDto, toModelDto, VoiceListDto, type VoiceDto } from './catalog.dto';
 
 @ApiTags('Models')
 @Controller('v1')
 export class CatalogController {
-  constructor(private readonly engine: EngineService) {}
+  constructor(
+    private readonly engine: EngineService,
+    private readonly cloned: VoicesService,
+  ) {}
 
   @Get('models')
   @OpenAIEndpoint('List models', 'Every installed model, and every alias (whisper-1, tts-1 …) whose model is installed.', [])
@@ -32,14 +36,23 @@ export class CatalogController {
 
   @Get('audio/voices')
   @ApiTags('Audio')
-  @OpenAIEndpoint('List voices', 'The voices of every speech model, or of one (`?model=`).', [404])
+  @OpenAIEndpoint('List voices', 'The built-in voices of every speech model, or of one (`?model=`), then the cloned voices (POST /v1/audio/voices) that work with them.', [404])
   @ApiQuery({ name: 'model', required: false, example: 'tts-1' })
   @ApiOkResponse({ type: VoiceListDto })
   voices(@Query('model') model?: string): VoiceListDto {
-    const voices = this.engine.registry.voices(typeof model === 'string' && model.length > 0 ? model : undefined);
-    return {
-      object: 'list',
-      data: voices.map((voice) => ({ id: voice.id, name: voice.name, object: 'audio.voice', models: voice.models, languages: voice.languages })),
-    };
+    const only = typeof model === 'string' && model.length > 0 ? model : undefined;
+    const builtIn: VoiceDto[] = this.engine.registry
+      .voices(only)
+      .map((voice) => ({ id: voice.id, name: voice.name, object: 'audio.voice', models: voice.models, languages: voice.languages }));
+    // A cloned voice works with the model that computed it, and with every alias of that model.
+    const entries = only ? [{ id: only, served: this.engine.registry.resolve(only, 'speech') }] : this.engine.registry.catalog();
+    const cloned: VoiceDto[] = [];
+    for (const voice of this.cloned.list()) {
+      const models = entries.filter((entry) => entry.served.info.id === voice.model).map((entry) => entry.id);
+      if (models.length === 0) continue;
+      const languages = entries.find((entry) => entry.served.info.id === voice.model)?.served.info.languages ?? [];
+      cloned.push({ id: voice.id, name: voice.name, object: 'audio.voice', models, languages, created_at: voice.created_at });
+    }
+    return { object: 'list', data: [...builtIn, ...cloned] };
   }
 }

@@ -29,6 +29,7 @@ export class VoiceDto {
   @ApiProperty({ enum: ['audio.voice'] }) object!: 'audio.voice';
   @ApiProperty({ description: 'Models (and aliases) the voice works with.', type: [String] }) models!: string[];
   @ApiProperty({ description: 'Languages the voice speaks.', type: [String], example: ['en'] }) languages!: string[];
+  @ApiPropertyOptional({ description: 'Cloned voices (POST /v1/audio/voices): when it was made, in Unix seconds.', example: 1734220800 }) created_at?: number;
 }
 
 export class VoiceListDto {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { VoicesModule } from '../voices/voices.module';
 import { CatalogController } from './catalog.controller';
 
-@Module({ controllers: [CatalogController] })
+@Module({ imports: [VoicesModule], controllers: [CatalogController] })
 export class CatalogModule {}

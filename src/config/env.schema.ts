@@ -228,6 +228,12 @@ export const ENV_SCHEMA = {
     'Re-hash a pulled model\'s files (sha256, against its manifest) before its first load; a mismatch keeps it out of service (500 model_integrity). Costs about 0.8 s per 512 MiB hashed, once per model.',
     boolean,
   ),
+  VOICES_DIR: setting('voices', 'Folder where cloned voices (POST /v1/audio/voices) are stored, one sub-folder each (relative to the project root).', directory),
+  KEEP_VOICE_SAMPLES: setting('false', 'Keep the uploaded reference clip next to each cloned voice (by default only the computed conditioning is stored).', boolean),
+  VOICE_MIN_SECONDS: setting('5', 'Shortest reference clip accepted for cloning, in seconds. Shorter → 400 audio_too_short.', positiveNumber),
+  VOICE_MAX_SECONDS: setting('8', 'Reference clips longer than this are trimmed to it before cloning, in seconds.', positiveNumber),
+  VOICE_MAX_BYTES: setting(String(10 * MIB), 'Largest accepted reference clip upload, in bytes (OpenAI: 10 MiB). Larger → 413.', integer(1)),
+  VOICE_CACHE_SIZE: setting('32', 'Cloned voices kept in memory (least recently used beyond it are re-read from VOICES_DIR).', integer(1)),
   METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
   // Read by the Whisper plugin in its workers; validated here so a typo stops the start instead of the first request.

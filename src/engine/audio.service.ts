@@ -23,7 +23,12 @@ export class AudioService implements OnApplicationShutdown {
 
   /** Any supported upload → 16 kHz mono. Throws AudioInputError for bad input. */
   decode(bytes: Uint8Array, signal: AbortSignal): Promise<Pcm> {
-    return this.decoder.decode(bytes, { sampleRate: 16_000, signal });
+    return this.decodeAt(bytes, 16_000, signal);
+  }
+
+  /** Any supported upload → mono at `sampleRate` (e.g. 24 kHz for voice reference clips). */
+  decodeAt(bytes: Uint8Array, sampleRate: number, signal: AbortSignal): Promise<Pcm> {
+    return this.decoder.decode(bytes, { sampleRate, signal });
   }
 
   /**

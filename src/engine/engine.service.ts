@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { DescribeContext, Pcm, SpeechRequest, TranscriptionProgress, TranscriptionRequest, TranscriptionResult } from '../../plugins/sdk';
+import type { DescribeContext, Pcm, SpeechRequest, TranscriptionProgress, TranscriptionRequest, TranscriptionResult, VoiceEmbedding } from '../../plugins/sdk';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { AsyncQueue } from './async-queue';
@@ -168,6 +168,28 @@ export class EngineService implements OnModuleInit, OnApplicationBootstrap, OnAp
     this.metrics.audioIn.inc({ model: model.info.id }, seconds);
     if (seconds > 0) this.metrics.realTimeFactor.observe({ model: model.info.id, task: request.task }, (performance.now() - started) / 1000 / seconds);
     return value.result;
+  }
+
+  /** The speech model that clones voices when the client names none: the one `tts-1-hd` stands for, else the first. */
+  cloningModel(requested?: string): ServedModel {
+    if (requested) {
+      const model = this.registry.resolve(requested, 'speech');
+      if (!model.info.capabilities?.voiceCloning) {
+        throw new UnsupportedOptionError(`The model \`${requested}\` cannot clone voices. Install a Chatterbox export (see the README) and use it.`, 'model');
+      }
+      return model;
+    }
+    const candidates = this.registry.catalog().filter((entry) => entry.served.info.capabilities?.voiceCloning);
+    const preferred = candidates.find((entry) => entry.id === 'tts-1-hd') ?? candidates[0];
+    if (!preferred) throw new UnsupportedOptionError('No installed model can clone voices. Install a Chatterbox export (see the README: models pull) and retry.', 'model');
+    return preferred.served;
+  }
+
+  /** Runs the model's speech encoder once on a reference clip; the result is what a stored voice keeps. */
+  async embedVoice(model: ServedModel, reference: Pcm, signal: AbortSignal): Promise<VoiceEmbedding> {
+    const value = await this.run(model, { kind: 'voice', ref: this.refOf(model), reference }, signal, () => undefined, [reference.samples.buffer as ArrayBuffer]);
+    if (value.kind !== 'voice') throw new Error('worker answered a voice request with something else');
+    return value.embedding;
   }
 
   private async run(

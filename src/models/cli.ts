@@ -31,7 +31,7 @@ Manage model weights in MODELS_DIR (default: models/), fetched from the Hugging 
 
 Commands:
   pull <repo-or-alias>   Download a model into MODELS_DIR/<folder>, verifying every file's hash
-      --dtype <dtype>    Weights variant: fp32 (default), fp16, q8, int8, uint8, q4, q4f16 (Whisper)
+      --dtype <dtype>    Weights variant: fp32 (default), fp16, q8, int8, uint8, q4, q4f16 (Whisper, Chatterbox)
       --revision <rev>   Branch, tag or commit (default: main)
       --as <folder>      Folder name (default: the repo name without its owner)
   list                   Installed model folders: size, repo, dtype, last verification

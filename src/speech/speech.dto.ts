@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy, ValidationArguments } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy, ValidationArguments } from 'class-validator';
 import type { SpeechRequest } from '../../plugins/sdk';
 import type { OutputFormat } from '../audio/encoder';
 import { toNumber } from '../http/form-values';
@@ -80,6 +80,61 @@ export class CreateSpeechDto {
   @IsOptional()
   @IsIn(STREAM_FORMATS)
   stream_format?: (typeof STREAM_FORMATS)[number];
+
+  // Extensions for neural backends (Chatterbox). Not OpenAI's: a backend that has no use for one ignores it.
+
+  @ApiPropertyOptional({ description: 'Extension (Chatterbox original / multilingual): emotion intensity; 0.5 is neutral, higher is more expressive. Turbo ignores it.', minimum: 0, maximum: 2, default: 0.5 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(2)
+  exaggeration?: number;
+
+  @ApiPropertyOptional({ description: 'Extension: sampling temperature. 0 (default) is greedy decoding, as the public ONNX examples; above 0 samples, narrowed by top_k / top_p / min_p.', minimum: 0, maximum: 5, default: 0 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(5)
+  temperature?: number;
+
+  @ApiPropertyOptional({ description: 'Extension: sample only among the k likeliest speech tokens (0 = off). Used when temperature > 0.', minimum: 0, default: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  top_k?: number;
+
+  @ApiPropertyOptional({ description: 'Extension: nucleus sampling, the smallest set of speech tokens whose probability reaches top_p (1 = off). Used when temperature > 0.', minimum: 0, maximum: 1, default: 1 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  top_p?: number;
+
+  @ApiPropertyOptional({ description: 'Extension: drop speech tokens less likely than min_p × the likeliest (0 = off). Used when temperature > 0.', minimum: 0, maximum: 1, default: 0 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  min_p?: number;
+
+  @ApiPropertyOptional({ description: 'Extension: repetition penalty over the speech tokens generated so far (1 = off).', minimum: 1, maximum: 10, default: 1.2 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(1)
+  @Max(10)
+  repetition_penalty?: number;
+
+  @ApiPropertyOptional({ description: 'Extension: makes sampling reproducible (same seed, text, voice and settings → the same audio).', example: 42 })
+  @IsOptional()
+  @IsInt()
+  seed?: number;
+
+  @ApiPropertyOptional({ description: 'Extension (Chatterbox multilingual): the language of `input`, as a two-letter code (default en).', example: 'fr' })
+  @IsOptional()
+  @IsString()
+  @Length(2, 2)
+  language?: string;
 
   get format(): OutputFormat {
     return this.response_format ?? 'mp3';

@@ -4,6 +4,7 @@ import { contentTypeFor } from '../audio/encoder';
 import { AudioService, SPEECH_SAMPLE_RATE } from '../engine/audio.service';
 import { EngineService } from '../engine/engine.service';
 import { SSE_HEADERS, sseFrame } from '../http/sse';
+import { VoicesService } from '../voices/voices.service';
 import type { CreateSpeechDto } from './speech.dto';
 
 export interface SpeechResponse {
@@ -27,10 +28,13 @@ export class SpeechService {
   constructor(
     private readonly engine: EngineService,
     private readonly audio: AudioService,
+    private readonly voices: VoicesService,
   ) {}
 
   async create(dto: CreateSpeechDto, signal: AbortSignal): Promise<SpeechResponse> {
     const request = dto.toSpeechRequest();
+    const customVoice = await this.voices.forSpeech(dto.voice, this.engine.registry.resolve(dto.model, 'speech').info.id);
+    if (customVoice) request.customVoice = customVoice;
     const { audio } = await this.engine.synthesize(request, signal);
     // Pull the first chunk before any header leaves: a bad voice or option still gets a proper 400.
     const primed = await primeFirst(audio);

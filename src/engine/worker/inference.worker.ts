@@ -127,6 +127,10 @@ async function dispatch(task: WorkerTask): Promise<TaskValue> {
       }
       return { kind: 'speech' };
     }
+    if (task.kind === 'voice') {
+      if (!instance.voiceCloning) throw new Error(`Model '${task.ref.model.id}' has no voice-cloning backend.`);
+      return { kind: 'voice', embedding: await instance.voiceCloning.embed(task.reference, signal) };
+    }
     if (!instance.transcription) throw new Error(`Model '${task.ref.model.id}' has no transcription backend.`);
     const result = await instance.transcription.transcribe(task.request, signal, {
       onText: (delta) => send({ type: 'text', delta }),

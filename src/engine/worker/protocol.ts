@@ -4,7 +4,7 @@
  * thrown class loses its identity (and its `param`/`code`) when posted.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { DeviceInfo, ModelInfo, SpeechRequest, TranscriptionRequest, TranscriptionResult } from '../../../plugins/sdk';
+import type { DeviceInfo, ModelInfo, Pcm, SpeechRequest, TranscriptionRequest, TranscriptionResult, VoiceEmbedding } from '../../../plugins/sdk';
 import type { OrtDeviceOptions } from '../devices';
 
 /** Given to every worker of a pool at start (piscina's workerData). */
@@ -26,7 +26,8 @@ export interface ModelRef {
 export type WorkerTask =
   | { kind: 'load'; ref: ModelRef; pin: boolean }
   | { kind: 'speech'; ref: ModelRef; request: SpeechRequest; port: MessagePort }
-  | { kind: 'transcription'; ref: ModelRef; request: TranscriptionRequest; port: MessagePort };
+  | { kind: 'transcription'; ref: ModelRef; request: TranscriptionRequest; port: MessagePort }
+  | { kind: 'voice'; ref: ModelRef; reference: Pcm; port: MessagePort };
 
 /** Main → worker, on a task's port. */
 export type ControlMessage = { type: 'abort' };
@@ -51,7 +52,11 @@ export interface SerializedError {
 
 export type TaskOutcome<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
 
-export type TaskValue = { kind: 'load'; loadMs: number } | { kind: 'speech' } | { kind: 'transcription'; result: TranscriptionResult };
+export type TaskValue =
+  | { kind: 'load'; loadMs: number }
+  | { kind: 'speech' }
+  | { kind: 'transcription'; result: TranscriptionResult }
+  | { kind: 'voice'; embedding: VoiceEmbedding };
 
 /** Worker → main, on the worker's parent port (piscina's `message` event): model lifecycle and log lines. */
 export type WorkerEvent =
