@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pcm } from '../../plugins/sdk';
+import type { CustomVoice, Pcm, SpeechRequest } from '../../plugins/sdk';
 import type { OutputFormat } from '../audio/encoder';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AudioService } from '../engine/audio.service';
 import { EngineService } from '../engine/engine.service';
 import { ApiError } from '../http/openai-error';
+import { VoicesService } from '../voices/voices.service';
 
 export interface HeardAudio {
   text: string;
@@ -21,6 +22,7 @@ export class VoiceIoService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly engine: EngineService,
     private readonly audio: AudioService,
+    private readonly voices: VoicesService,
   ) {}
 
   /** Base64 audio in a JSON field → bytes; `param` names the field in the 400 when it is not base64 audio. */
@@ -76,12 +78,26 @@ export class VoiceIoService {
   }
 
   /**
-   * Speaks the pieces one after another with SPEECH_MODEL_FOR_CHAT, as one stream of audio. Each piece is a
-   * separate request to the backend, so a long reply never exceeds a model's input limit.
+   * A one-off voice from a reference clip (nothing is stored), under the same rules as POST /v1/audio/voices.
+   * Call `canClone()` first.
    */
-  async *speak(pieces: Iterable<string> | AsyncIterable<string>, voice: string, signal: AbortSignal, extra: Record<string, unknown> = {}): AsyncGenerator<Pcm> {
+  async cloneFromClip(bytes: Uint8Array, param: string, signal: AbortSignal): Promise<CustomVoice> {
+    const model = this.engine.registry.resolve(this.config.SPEECH_MODEL_FOR_CHAT, 'speech');
+    return { id: 'voice_reference_clip', name: 'reference clip', embedding: await this.voices.embedClip(bytes, model, param, signal) };
+  }
+
+  /**
+   * Speaks the pieces one after another with SPEECH_MODEL_FOR_CHAT, as one stream of audio. Each piece is a
+   * separate request to the backend, so a long reply never exceeds a model's input limit. `voice` is a built-in
+   * voice, a cloned voice's id or name (as in /v1/audio/speech), or a one-off voice from `cloneFromClip`.
+   */
+  async *speak(pieces: Iterable<string> | AsyncIterable<string>, voice: string | CustomVoice, signal: AbortSignal, extra: Record<string, unknown> = {}): AsyncGenerator<Pcm> {
+    const model = this.config.SPEECH_MODEL_FOR_CHAT;
+    const customVoice = typeof voice === 'string' ? await this.voices.forSpeech(voice, this.engine.registry.resolve(model, 'speech').info.id) : voice;
     for await (const input of pieces) {
-      const { audio } = await this.engine.synthesize({ model: this.config.SPEECH_MODEL_FOR_CHAT, input, voice, speed: 1, extra }, signal);
+      const request: SpeechRequest = { model, input, voice: typeof voice === 'string' ? voice : voice.id, speed: 1, extra };
+      if (customVoice) request.customVoice = customVoice;
+      const { audio } = await this.engine.synthesize(request, signal);
       yield* audio;
     }
   }

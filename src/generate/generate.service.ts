@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import type { CustomVoice } from '../../plugins/sdk';
 import { splitSentences } from '../chat/sentences';
 import { UpstreamLlmClient, type UpstreamMessage } from '../chat/upstream-llm.client';
 import { collectBytes, VoiceIoService } from '../chat/voice-io.service';
@@ -11,8 +12,6 @@ import { routeRequest } from './generate.routing';
 const DEFAULT_VOICE = 'alloy';
 const DEFAULT_SEED = 42;
 /** The original's clone rule: at least 5 s of reference; longer clips are cut to their first 8 s. */
-const CLONE_MIN_SECONDS = 5;
-const CLONE_MAX_SECONDS = 8;
 /** The original's text-to-text replies were short (max_tokens 300). */
 const TEXT_REPLY_MAX_TOKENS = 300;
 const SPOKEN_STYLE = 'Your reply will be spoken aloud: answer in a few short, plain sentences, without markdown, lists or emoji.';
@@ -135,7 +134,7 @@ export class GenerateService {
     }
     if (!speaks) return this.text(id, reply);
     if (!reply) throw new ApiError(400, 'There is nothing to speak: the audio held no words.', 'invalid_request_error', request.speech?.param ?? 'messages', 'invalid_value');
-    const wav = await collectBytes(this.voice.encode(this.voice.speak(splitSentences(reply), voice!.name, signal, { seed: request.seed, ...voice!.extra }), 'wav'));
+    const wav = await collectBytes(this.voice.encode(this.voice.speak(splitSentences(reply), voice!, signal, { seed: request.seed }), 'wav'));
     return { kind: 'audio', id, wav };
   }
 
@@ -144,11 +143,11 @@ export class GenerateService {
   }
 
   /**
-   * A voice name goes to the speech model as is. A reference clip (base64 WAV, 5–8 s) needs a model that clones;
-   * it reaches the backend as `extra.reference_audio` (base64 WAV, 24 kHz mono, at most 8 s).
+   * A voice name goes to the speech model as is. A reference clip (base64 WAV) needs a model that clones: it becomes
+   * a one-off voice under the clone rules (VOICE_MIN_SECONDS, trimmed to VOICE_MAX_SECONDS: the original's 5–8 s).
    */
-  private async resolveVoice(voice: string, param: string, signal: AbortSignal): Promise<{ name: string; extra: Record<string, unknown> }> {
-    if (!voice.startsWith('data:') && voice.length <= MAX_VOICE_NAME_CHARS) return { name: voice, extra: {} };
+  private async resolveVoice(voice: string, param: string, signal: AbortSignal): Promise<string | CustomVoice> {
+    if (!voice.startsWith('data:') && voice.length <= MAX_VOICE_NAME_CHARS) return voice;
     if (!this.voice.canClone()) {
       throw new ApiError(
         400,
@@ -158,11 +157,6 @@ export class GenerateService {
         'voice_cloning_unavailable',
       );
     }
-    const pcm = await this.voice.decode(this.voice.decodeBase64(voice, param), signal);
-    const seconds = pcm.samples.length / pcm.sampleRate;
-    if (seconds < CLONE_MIN_SECONDS) throw invalid(`Voice reference audio must be at least ${CLONE_MIN_SECONDS} seconds long (got ${seconds.toFixed(2)} s).`, param);
-    const clip = { samples: pcm.samples.subarray(0, CLONE_MAX_SECONDS * pcm.sampleRate), sampleRate: pcm.sampleRate };
-    const wav = await collectBytes(this.voice.encode((async function* () { yield clip; })(), 'wav'));
-    return { name: 'clone', extra: { reference_audio: wav.toString('base64') } };
+    return this.voice.cloneFromClip(this.voice.decodeBase64(voice, param), param, signal);
   }
 }

@@ -4,11 +4,12 @@
  * used by id or by name in /v1/audio/speech. Nothing of a rejected clip is written anywhere.
  */
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { CustomVoice } from '../../plugins/sdk';
+import type { CustomVoice, VoiceEmbedding } from '../../plugins/sdk';
 import { AudioInputError } from '../audio/errors';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AudioService, SPEECH_SAMPLE_RATE } from '../engine/audio.service';
 import { EngineService } from '../engine/engine.service';
+import type { ServedModel } from '../engine/model-registry';
 import { ApiError } from '../http/openai-error';
 import type { UploadedAudio } from '../transcription/transcription.service';
 import { isVoiceId, VoiceStore, type StoredVoice } from './voice-store';
@@ -57,22 +58,32 @@ export class VoicesService implements OnModuleInit {
     }
     // The decoder takes the upload's bytes over (transfers them to its worker): keep a copy first if asked to.
     const sample = this.config.KEEP_VOICE_SAMPLES ? Buffer.from(file.buffer) : undefined;
+    const embedding = await this.embedClip(file.buffer, model, 'audio_sample', signal);
+    const voice = await this.store.create({ name: dto.name, model: model.info.id, consent: dto.consent }, embedding, sample);
+    return toVoiceResource(voice);
+  }
+
+  /**
+   * A reference clip → the model's voice conditioning, without storing anything: decoded at 24 kHz, at least
+   * VOICE_MIN_SECONDS long, trimmed to VOICE_MAX_SECONDS, not silent, then run once through the speech encoder.
+   * `param` names the request field in the 400s.
+   */
+  async embedClip(bytes: Uint8Array, model: ServedModel, param: string, signal: AbortSignal): Promise<VoiceEmbedding> {
+    const bad = (message: string, code: string, status = 400) => new ApiError(status, message, 'invalid_request_error', param, code);
     let samples: Float32Array;
     try {
-      samples = (await this.audio.decodeAt(file.buffer, SPEECH_SAMPLE_RATE, signal)).samples;
+      samples = (await this.audio.decodeAt(bytes, SPEECH_SAMPLE_RATE, signal)).samples;
     } catch (error) {
-      if (error instanceof AudioInputError) throw badSample(error.message, error.code, error.status);
+      if (error instanceof AudioInputError) throw bad(error.message, error.code, error.status);
       throw error;
     }
     const seconds = samples.length / SPEECH_SAMPLE_RATE;
     if (seconds < this.config.VOICE_MIN_SECONDS) {
-      throw badSample(`The audio sample is ${seconds.toFixed(1)} s long; at least ${this.config.VOICE_MIN_SECONDS} s of one speaker are needed to clone a voice.`, 'audio_too_short');
+      throw bad(`The audio sample is ${seconds.toFixed(1)} s long; at least ${this.config.VOICE_MIN_SECONDS} s of one speaker are needed to clone a voice.`, 'audio_too_short');
     }
     const trimmed = samples.slice(0, Math.round(this.config.VOICE_MAX_SECONDS * SPEECH_SAMPLE_RATE));
-    if (rms(trimmed) < SILENCE_RMS) throw badSample('The audio sample is silent: there is no voice to clone.', 'audio_silent');
-    const embedding = await this.engine.embedVoice(model, { samples: trimmed, sampleRate: SPEECH_SAMPLE_RATE }, signal);
-    const voice = await this.store.create({ name: dto.name, model: model.info.id, consent: dto.consent }, embedding, sample);
-    return toVoiceResource(voice);
+    if (rms(trimmed) < SILENCE_RMS) throw bad('The audio sample is silent: there is no voice to clone.', 'audio_silent');
+    return this.engine.embedVoice(model, { samples: trimmed, sampleRate: SPEECH_SAMPLE_RATE }, signal);
   }
 
   list(): StoredVoice[] {

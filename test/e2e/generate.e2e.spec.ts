@@ -183,7 +183,7 @@ describe('POST /generate voice cloning, with a speech model that clones', () => 
     return (samples.length / 24_000) * 4;
   }
 
-  it('passes a 5–8 s clip to the backend as extra.reference_audio', async () => {
+  it("clones a voice from a 5–8 s clip: the model's speech encoder hears the whole clip", async () => {
     expect(await referenceSecondsHeard(await clone(6))).toBeCloseTo(6, 1);
   });
 
@@ -192,8 +192,20 @@ describe('POST /generate voice cloning, with a speech model that clones', () => 
   });
 
   it('400 for a clip under 5 s', async () => {
-    const error = await expectError(await clone(3), 400);
-    expect(error.message).toMatch(/at least 5 seconds/);
+    const error = await expectError(await clone(3), 400, 'audio_too_short');
+    expect(error.message).toMatch(/at least 5 s/);
     expect(error.param).toBe('messages[0].voice');
+  });
+
+  it('speaks with a voice cloned earlier through POST /v1/audio/voices, named like in /v1/audio/speech', async () => {
+    const form = new FormData();
+    form.append('name', 'narrator');
+    form.append('consent', 'true');
+    form.append('model', 'cloner-tts');
+    form.append('audio_sample', new Blob([await encodeTestInput('wav', { samples: tone(180, 7, 16_000), sampleRate: 16_000 })], { type: 'audio/wav' }), 'me.wav');
+    const created = await fetch(`${cloning.url}/v1/audio/voices`, { method: 'POST', body: form });
+    expect(created.status).toBe(200);
+    const response = await fetch(`${cloning.url}/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(original('narrator', 'say verbatim: Hello.')) });
+    expect(await referenceSecondsHeard(response)).toBeCloseTo(7, 1);
   });
 });
