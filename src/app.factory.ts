@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config';
 import type { NextFunction, Request, Response } from 'express';
 import { EngineService } from './engine/engine.service';
 import { HttpDrain } from './http/drain';
+import { rejectDeepJson } from './http/json-depth';
 import { bodyParserError } from './http/openai-error';
 import { metricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
@@ -36,6 +37,7 @@ export async function createApp(config: AppConfig, options: { logger?: boolean }
   app.useBodyParser('json', { limit: config.JSON_BODY_LIMIT });
   // Nest would turn a JSON syntax error into a generic 400: classify parser errors while their type is known.
   app.use((error: unknown, _request: Request, _response: Response, next: NextFunction) => next(bodyParserError(error) ?? error));
+  app.use(rejectDeepJson);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OpenAIErrorFilter(app.get(HttpAdapterHost)));
   app.disable('x-powered-by');

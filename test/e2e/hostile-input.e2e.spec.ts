@@ -1,0 +1,47 @@
+/**
+ * The input audit's regressions: hostile requests that once reached a 500 (or could pollute the process) now get a
+ * clear 4xx in OpenAI's envelope, and the server keeps serving. Raw fetch, since the SDK would never send these.
+ */
+import { FIXTURE_PLUGINS, startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({ PLUGIN_DIRS: `dist/plugins,${FIXTURE_PLUGINS}` });
+  await waitUntilReady(server.url);
+});
+
+afterAll(() => server.close());
+
+type ErrorFields = { message: string; type: string; param: string | null; code: string | null };
+
+async function expectError(response: Response, status: number, code: string | null): Promise<ErrorFields> {
+  expect(response.status).toBe(status);
+  const body = (await response.json()) as { error: ErrorFields };
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(body.error.code).toBe(code);
+  return body.error;
+}
+
+function postSpeech(body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+}
+
+const SPEECH_FIELDS = '"model":"tts-1","input":"Hi","voice":"alloy","response_format":"pcm"';
+
+describe('JSON nesting', () => {
+  it('answers 400 invalid_json for thousands of nested arrays or objects, not a stack overflow', async () => {
+    const arrays = `{${SPEECH_FIELDS},"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const objects = `{${SPEECH_FIELDS},"x":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`;
+    for (const body of [arrays, objects]) {
+      const error = await expectError(await postSpeech(body), 400, 'invalid_json');
+      expect(error.message).toMatch(/nested deeper than 32 levels/);
+    }
+  });
+
+  it('still accepts an extra field nested a few levels deep', async () => {
+    const response = await postSpeech(`{${SPEECH_FIELDS},"x":${'{"a":'.repeat(20)}1${'}'.repeat(20)}}`);
+    expect(response.status).toBe(200);
+    expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+});
