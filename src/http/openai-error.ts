@@ -84,8 +84,18 @@ export function bodyParserError(error: unknown): ApiError | undefined {
     case 'request.size.invalid':
       return new ApiError(400, 'The request body was incomplete.', 'invalid_request_error', null, 'invalid_body');
     default:
-      return undefined;
+      return unreadableBody(error);
   }
+}
+
+/**
+ * body-parser wraps other read failures (a gzip/deflate/br body that does not decompress) as untyped http-errors
+ * with a 4xx status: the client's fault, so a 400 with the reason rather than an anonymous 500.
+ */
+function unreadableBody(error: unknown): ApiError | undefined {
+  const { status, expose, message } = (error ?? {}) as { status?: unknown; expose?: unknown; message?: string };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  return new ApiError(400, `The request body could not be read: ${message}`, 'invalid_request_error', null, 'invalid_body');
 }
 
 function fromHttpException(error: HttpException, request: { method: string; url: string }): ApiError {

@@ -2,6 +2,7 @@
  * The input audit's regressions: hostile requests that once reached a 500 (or could pollute the process) now get a
  * clear 4xx in OpenAI's envelope, and the server keeps serving. Raw fetch, since the SDK would never send these.
  */
+import { gzipSync } from 'node:zlib';
 import { FIXTURE_PLUGINS, startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
 
 let server: TestServer;
@@ -23,7 +24,7 @@ async function expectError(response: Response, status: number, code: string | nu
   return body.error;
 }
 
-function postSpeech(body: string, headers: Record<string, string> = {}): Promise<Response> {
+function postSpeech(body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 }
 
@@ -43,5 +44,17 @@ describe('JSON nesting', () => {
     const response = await postSpeech(`{${SPEECH_FIELDS},"x":${'{"a":'.repeat(20)}1${'}'.repeat(20)}}`);
     expect(response.status).toBe(200);
     expect((await response.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+});
+
+describe('compressed bodies', () => {
+  it.each(['gzip', 'deflate', 'br'])('answers 400 invalid_body for a %s body that does not decompress', async (encoding) => {
+    const error = await expectError(await postSpeech(`{${SPEECH_FIELDS}}`, { 'content-encoding': encoding }), 400, 'invalid_body');
+    expect(error.message).toMatch(/^The request body could not be read: /);
+  });
+
+  it('accepts a gzip body that does decompress', async () => {
+    const response = await postSpeech(gzipSync(`{${SPEECH_FIELDS}}`), { 'content-encoding': 'gzip' });
+    expect(response.status).toBe(200);
   });
 });
