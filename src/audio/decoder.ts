@@ -82,9 +82,12 @@ export class AudioDecoder {
         : AudioInputError.invalidFormat(SUPPORTED_INPUT_FORMATS);
     }
 
-    // One copy of the input, which is then moved to the worker: the caller's buffer stays untouched and usable, and
-    // a small view into a large pooled Buffer does not drag the whole pool along.
-    const input = bytes.slice();
+    // One copy of the input, into an ArrayBuffer of its own, which is then moved to the worker: the caller's buffer
+    // stays untouched and usable, and a small view into a large pooled Buffer does not drag the whole pool along.
+    // Not `bytes.slice()`: on a Node Buffer (what multer hands us) that is a view, so the transfer would detach the
+    // caller's Buffer.
+    const input = new Uint8Array(bytes.byteLength);
+    input.set(bytes);
     const task: DecodeTask = {
       input,
       demuxer: demuxerFor(container),

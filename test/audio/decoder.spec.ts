@@ -96,6 +96,15 @@ describe('AudioDecoder: every input format → 16 kHz mono', () => {
     expect(file.byteLength).toBeGreaterThan(44); // not detached by the transfer to the worker
   });
 
+  it('leaves a Node Buffer (what multer hands over) intact and decodable again', async () => {
+    const file = await encodeAll('wav', { samples: tone(440, 0.5, 16000), sampleRate: 16000 });
+    const upload = Buffer.from(file);
+    expect((await decoder.decode(upload)).samples.length).toBe(8000);
+    expect(upload.byteLength).toBe(file.byteLength); // not detached by the transfer to the worker
+    expect(upload.equals(file)).toBe(true);
+    expect((await decoder.decode(upload)).samples.length).toBe(8000);
+  });
+
   it('decodes many files concurrently', async () => {
     const file = await encodeAll('flac', { samples: tone(440, 1, 24000), sampleRate: 24000 });
     const results = await Promise.all(Array.from({ length: 6 }, () => decoder.decode(file)));
