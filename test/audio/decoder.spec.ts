@@ -144,6 +144,22 @@ describe('AudioDecoder: bad input', () => {
     await expectCode(decoder.decode(wav.subarray(0, 20)), 'invalid_audio'); // cut inside the header
   });
 
+  it('one thread survives many undecodable files in a row: each is invalid_audio, good files between them still decode', async () => {
+    // FFmpeg-wasm leaks on every failed run; without a fresh instance after each failure the ~15th one trapped
+    // ("memory access out of bounds"), and the request behind it got a 500.
+    const single = new AudioDecoder({ maxSeconds: 60, timeoutMs: 20_000, threads: 1 });
+    try {
+      const good = await encodeAll('wav', { samples: tone(440, 0.5, 16000), sampleRate: 16000 });
+      const bad = concat([good.subarray(0, 12), noiseBytes(3000, 7)]);
+      for (let i = 0; i < 25; i++) {
+        await expectCode(single.decode(bad), 'invalid_audio');
+        expect((await single.decode(good)).samples.length).toBe(8000);
+      }
+    } finally {
+      await single.close();
+    }
+  });
+
   it('a recognised but unsupported format → unsupported_format (415)', async () => {
     const aiff = await ffmpegEncode(tone(440, 0.5, 16000), 16000, 1, ['-c:a', 'pcm_s16be', '-f', 'aiff']);
     const error = await expectCode(decoder.decode(aiff), 'unsupported_format');

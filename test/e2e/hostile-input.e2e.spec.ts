@@ -3,12 +3,15 @@
  * clear 4xx in OpenAI's envelope, and the server keeps serving. Raw fetch, since the SDK would never send these.
  */
 import { gzipSync } from 'node:zlib';
+import { tone } from '../utils/signal';
+import { encodeTestInput } from '../utils/test-audio';
 import { FIXTURE_PLUGINS, startTestServer, waitUntilReady, type TestServer } from '../utils/test-server';
 
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ PLUGIN_DIRS: `dist/plugins,${FIXTURE_PLUGINS}` });
+  // One decoder thread, so every bad upload lands on the same FFmpeg instance.
+  server = await startTestServer({ PLUGIN_DIRS: `dist/plugins,${FIXTURE_PLUGINS}`, DECODE_WORKERS: '1' });
   await waitUntilReady(server.url);
 });
 
@@ -56,5 +59,25 @@ describe('compressed bodies', () => {
   it('accepts a gzip body that does decompress', async () => {
     const response = await postSpeech(gzipSync(`{${SPEECH_FIELDS}}`), { 'content-encoding': 'gzip' });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('undecodable uploads', () => {
+  function transcribe(bytes: Uint8Array): Promise<Response> {
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([bytes]), 'upload.wav');
+    return fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+  }
+
+  it('answers 400 invalid_audio to every one of many in a row, and the decoder still serves the next client', async () => {
+    // A WAV signature followed by garbage: FFmpeg fails on it. The ~15th such failure on one FFmpeg instance used to
+    // trap, and that request (or the next innocent one) got a 500.
+    const wav = await encodeTestInput('wav', { samples: tone(440, 0.5, 16_000), sampleRate: 16_000 });
+    const bad = Buffer.concat([wav.subarray(0, 12), Buffer.alloc(3000, 0x41)]);
+    for (let i = 0; i < 30; i++) await expectError(await transcribe(bad), 400, 'invalid_audio');
+    const good = await transcribe(wav);
+    expect(good.status).toBe(200);
+    expect((JSON.parse(((await good.json()) as { text: string }).text) as { samples: number }).samples).toBe(8000);
   });
 });
