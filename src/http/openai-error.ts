@@ -109,9 +109,38 @@ function fromHttpException(error: HttpException, request: { method: string; url:
   }
   const response = error.getResponse();
   const message = typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : error.message;
+  if (status === 400) {
+    const multipart = multipartError(message);
+    if (multipart) return multipart;
+  }
   return new ApiError(status, message, status >= 500 ? 'server_error' : 'invalid_request_error', null, STATUS_TEXT_TO_CODE[status] ?? null);
 }
 
 function tooLargeMessage(raw: string): string {
   return raw === 'File too large' ? 'The uploaded file is larger than this server accepts (MAX_UPLOAD_BYTES).' : raw;
+}
+
+/**
+ * The upload parser's complaints (multer's limits and busboy's syntax errors, as Nest's multer interceptor words
+ * them: "Too many files", "Field value too long - prompt", "Multipart: Unexpected end of form") → a 400 with code
+ * `invalid_multipart` and, where one is to blame, the field as `param`; without this they left with code null.
+ */
+const MULTIPART_PROBLEMS: Array<{ pattern: RegExp; param?: string }> = [
+  { pattern: /^Too many files$/, param: 'file' },
+  { pattern: /^Unexpected (file )?field\b/, param: 'file' },
+  { pattern: /^Too many (parts|fields)$/ },
+  { pattern: /^Field (name|value) too long\b/ },
+  { pattern: /^Field name (missing|nesting too deep|array index too large)\b/ },
+  { pattern: /^Invalid field name\b/ },
+  { pattern: /^Multipart: / },
+];
+
+function multipartError(message: string): ApiError | undefined {
+  const problem = MULTIPART_PROBLEMS.find(({ pattern }) => pattern.test(message));
+  if (!problem) return undefined;
+  // multer appends " - <field>" when a field is to blame.
+  const field = / - (.+)$/.exec(message)?.[1];
+  const param = problem.param ?? field ?? null;
+  const detail = problem.param === 'file' ? `${message}. Send exactly one file, in the field 'file'.` : `${message}.`;
+  return new ApiError(400, `Invalid multipart/form-data body: ${detail}`, 'invalid_request_error', param, 'invalid_multipart');
 }

@@ -81,3 +81,38 @@ describe('undecodable uploads', () => {
     expect((JSON.parse(((await good.json()) as { text: string }).text) as { samples: number }).samples).toBe(8000);
   });
 });
+
+describe('malformed multipart', () => {
+  const BOUNDARY = 'hostileBoundary';
+  function part(name: string, value: string | Uint8Array, filename?: string): Buffer {
+    const disposition = `form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}`;
+    return Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n\r\n`), Buffer.from(value), Buffer.from('\r\n')]);
+  }
+  function upload(parts: Buffer[], closing = `--${BOUNDARY}--\r\n`, boundary = BOUNDARY): Promise<Response> {
+    return fetch(`${server.url}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body: Buffer.concat([...parts, Buffer.from(closing)]),
+    });
+  }
+  const wav = Buffer.from('RIFF....WAVE');
+
+  it.each([
+    ['two file parts', () => upload([part('model', 'whisper-1'), part('file', wav, 'a.wav'), part('file', wav, 'b.wav')]), 'file'],
+    ['the file under another name', () => upload([part('model', 'whisper-1'), part('audio', wav, 'a.wav')]), 'file'],
+    ['a field over 64 KiB', () => upload([part('model', 'whisper-1'), part('prompt', 'x'.repeat(70 * 1024))]), 'prompt'],
+    ['too many fields', () => upload(Array.from({ length: 50 }, (_, i) => part(`f${i}`, 'x'))), null],
+    ['no closing delimiter', () => upload([part('model', 'whisper-1')], ''), null],
+    ['a boundary that is not the declared one', () => upload([part('model', 'whisper-1')], `--${BOUNDARY}--\r\n`, 'declaredButAbsent'), null],
+  ])('%s → 400 invalid_multipart', async (_name, send, param) => {
+    const error = await expectError(await send(), 400, 'invalid_multipart');
+    expect(error.param).toBe(param);
+    expect(error.message).toMatch(/^Invalid multipart\/form-data body: /);
+  });
+
+  it('answers a broken part header and a missing boundary alike', async () => {
+    await expectError(await upload([Buffer.from(`--${BOUNDARY}\r\nnot a header\r\n\r\nx\r\n`)]), 400, 'invalid_multipart');
+    const response = await fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', headers: { 'content-type': 'multipart/form-data' }, body: 'x' });
+    await expectError(response, 400, 'invalid_multipart');
+  });
+});
