@@ -116,3 +116,66 @@ describe('malformed multipart', () => {
     await expectError(response, 400, 'invalid_multipart');
   });
 });
+
+describe('lying WAV headers', () => {
+  /** A canonical 44-byte PCM WAV header with whatever the caller wants it to claim, followed by `data`. */
+  function wavClaiming(claims: { channels?: number; rate?: number; bits?: number; dataSize?: number }, data: Buffer): Buffer {
+    const { channels = 1, rate = 16_000, bits = 16, dataSize = data.length } = claims;
+    const header = Buffer.alloc(44);
+    header.write('RIFF', 0);
+    header.writeUInt32LE(0xffffffff, 4);
+    header.write('WAVEfmt ', 8);
+    header.writeUInt32LE(16, 16);
+    header.writeUInt16LE(1, 20);
+    header.writeUInt16LE(channels, 22);
+    header.writeUInt32LE(rate, 24);
+    header.writeUInt32LE((rate * channels * bits) / 8 >>> 0, 28);
+    header.writeUInt16LE(((channels * bits) / 8) & 0xffff, 32);
+    header.writeUInt16LE(bits, 34);
+    header.write('data', 36);
+    header.writeUInt32LE(dataSize >>> 0, 40);
+    return Buffer.concat([header, data]);
+  }
+  function transcribe(bytes: Uint8Array): Promise<Response> {
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([bytes]), 'liar.wav');
+    return fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+  }
+  const second = Buffer.alloc(32_000, 1);
+
+  it.each([
+    ['65535 channels', { channels: 65535 }],
+    ['4096 channels', { channels: 4096 }],
+    ['a zero sample rate', { rate: 0 }],
+    ['a 4 GHz sample rate', { rate: 0xffffffff }],
+    ['zero bits per sample', { bits: 0 }],
+  ])('%s → 400 invalid_audio', async (_name, claims) => {
+    await expectError(await transcribe(wavClaiming(claims, second)), 400, 'invalid_audio');
+  });
+
+  it('a 1 Hz rate (a day of audio in 170 KB) → 400 audio_too_long, decoded no further than the limit', async () => {
+    await expectError(await transcribe(wavClaiming({ rate: 1 }, Buffer.alloc(170_000, 1))), 400, 'audio_too_long');
+  });
+
+  it('a data size claiming 37 hours decodes only the second that is there', async () => {
+    const response = await transcribe(wavClaiming({ dataSize: 0xffffffff }, second));
+    expect(response.status).toBe(200);
+    expect((JSON.parse(((await response.json()) as { text: string }).text) as { samples: number }).samples).toBe(16_000);
+  });
+});
+
+describe('prototype pollution', () => {
+  it('__proto__ and constructor keys in JSON and in multipart field names pollute nothing', async () => {
+    const json = await postSpeech(`{${SPEECH_FIELDS},"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"voice_extra":{"__proto__":{"polluted":1}}}`);
+    expect(json.status).toBe(200);
+    await json.arrayBuffer();
+    const form = new FormData();
+    for (const name of ['__proto__[polluted]', 'constructor[prototype][polluted]', 'model[__proto__][polluted]']) form.append(name, '1');
+    form.append('model', 'whisper-1');
+    const multipart = await fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form });
+    expect(multipart.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+});
