@@ -7,6 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { EngineService } from './engine/engine.service';
 import { HttpDrain } from './http/drain';
 import { rejectDeepJson } from './http/json-depth';
+import { answerUnparseableRequests } from './http/unparseable-requests';
 import { bodyParserError } from './http/openai-error';
 import { metricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
@@ -41,6 +42,7 @@ export async function createApp(config: AppConfig, options: { logger?: boolean }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OpenAIErrorFilter(app.get(HttpAdapterHost)));
   app.disable('x-powered-by');
+  answerUnparseableRequests(app.getHttpServer());
   app.set('query parser', 'simple');
   if (config.DOCS_ENABLED) mountSwagger(app);
   drains.set(app, drain);

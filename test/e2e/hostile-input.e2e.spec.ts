@@ -2,6 +2,7 @@
  * The input audit's regressions: hostile requests that once reached a 500 (or could pollute the process) now get a
  * clear 4xx in OpenAI's envelope, and the server keeps serving. Raw fetch, since the SDK would never send these.
  */
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { tone } from '../utils/signal';
 import { encodeTestInput } from '../utils/test-audio';
@@ -177,5 +178,37 @@ describe('prototype pollution', () => {
     expect(multipart.status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+});
+
+describe('requests Node cannot parse', () => {
+  /** Writes raw bytes on a fresh connection and returns everything the server sends back. */
+  function raw(payload: string): Promise<{ status: number; contentType: string; body: string }> {
+    const { port } = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+      socket.on('end', () => {
+        const [head, body] = [data.slice(0, data.indexOf('\r\n\r\n')), data.slice(data.indexOf('\r\n\r\n') + 4)];
+        resolve({ status: Number(head.split(' ')[1]), contentType: /content-type: ([^\r]*)/i.exec(head)?.[1] ?? '', body });
+      });
+      socket.on('error', reject);
+      socket.end(payload);
+    });
+  }
+
+  it.each([
+    ['a URL over the header limit', 431, 'request_too_large', `GET /v1/audio/voices?model=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`],
+    ['a header over the limit', 431, 'request_too_large', `GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`],
+    ['a broken request line', 400, 'invalid_request', 'GARBAGE\r\n\r\n'],
+    ['a bad Content-Length', 400, 'invalid_request', 'POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'],
+  ])('%s → %i %s in OpenAI’s envelope', async (_name, status, code, payload) => {
+    const answer = await raw(payload);
+    expect(answer.status).toBe(status);
+    expect(answer.contentType).toMatch(/^application\/json/);
+    const body = JSON.parse(answer.body) as { error: ErrorFields };
+    expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+    expect(body.error.code).toBe(code);
   });
 });
