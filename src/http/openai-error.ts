@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { CancelledError, PluginInputError } from '../../plugins/sdk';
-import { AudioInputError } from '../audio/errors';
+import { AudioDecoderBusyError, AudioInputError } from '../audio/errors';
 import {
   ModelNotFoundError,
   OverloadedError,
@@ -59,6 +59,9 @@ export function toApiError(error: unknown, request: { method: string; url: strin
     const code = error.loadingModel ? 'model_loading' : 'rate_limit_exceeded';
     const type = error.loadingModel ? 'server_error' : 'requests';
     return new ApiError(status, error.message, type, null, code, { 'retry-after': String(error.retryAfterSeconds) });
+  }
+  if (error instanceof AudioDecoderBusyError) {
+    return new ApiError(429, error.message, 'requests', null, 'rate_limit_exceeded', { 'retry-after': String(error.retryAfterSeconds) });
   }
   if (error instanceof RequestTimeoutError) return new ApiError(504, error.message, 'server_error', null, 'timeout');
   if (error instanceof ShuttingDownError) return new ApiError(503, error.message, 'server_error', null, 'shutting_down', { 'retry-after': '5' });

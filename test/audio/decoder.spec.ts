@@ -4,7 +4,7 @@
  */
 import { AudioDecoder } from '../../src/audio/decoder';
 import { encodeAll } from '../../src/audio/encoder';
-import { AudioDecodeTimeoutError, AudioInputError } from '../../src/audio/errors';
+import { AudioDecodeTimeoutError, AudioDecoderBusyError, AudioInputError } from '../../src/audio/errors';
 import { createWavEncoder } from '../../src/audio/wav-encoder';
 import { concat, dominantFrequency, ffmpegEncode, noiseBytes, rms, tone } from './helpers';
 
@@ -204,6 +204,24 @@ describe('AudioDecoder: limits', () => {
       // The pool replaced the terminated thread.
       const pcm = await single.decode(small);
       expect(pcm.samples.length).toBe(8000);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('bounds its queue: beyond threads + maxQueue a decode is refused at once as busy, and admitted again once one ends', async () => {
+    const single = new AudioDecoder({ maxSeconds: 3600, timeoutMs: 60_000, threads: 1, maxQueue: 1 });
+    try {
+      const small = await encodeAll('wav', { samples: tone(440, 0.5, 16000), sampleRate: 16000 });
+      const huge = await encodeAll('wav', { samples: tone(440, 600, 8000, 0.3), sampleRate: 8000 });
+      const controller = new AbortController();
+      const running = single.decode(huge, { signal: controller.signal }).catch((e: unknown) => e);
+      const waiting = single.decode(small);
+      await expect(single.decode(small)).rejects.toBeInstanceOf(AudioDecoderBusyError);
+      controller.abort();
+      expect(await running).toMatchObject({ name: 'AbortError' });
+      expect((await waiting).samples.length).toBe(8000);
+      expect((await single.decode(small)).samples.length).toBe(8000);
     } finally {
       await single.close();
     }
