@@ -9,6 +9,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { EngineService } from './engine/engine.service';
 import { HttpDrain } from './http/drain';
 import { createRootLogger, httpLogger, requestLogContext } from './logging/logger';
+import { rejectDeepJson } from './http/json-depth';
+import { answerUnparseableRequests } from './http/unparseable-requests';
 import { bodyParserError } from './http/openai-error';
 import { metricsMiddleware } from './metrics/metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
@@ -50,9 +52,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useBodyParser('json', { limit: config.JSON_BODY_LIMIT });
   // Nest would turn a JSON syntax error into a generic 400: classify parser errors while their type is known.
   app.use((error: unknown, _request: Request, _response: Response, next: NextFunction) => next(bodyParserError(error) ?? error));
+  app.use(rejectDeepJson);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OpenAIErrorFilter(app.get(HttpAdapterHost)));
   app.disable('x-powered-by');
+  answerUnparseableRequests(app.getHttpServer());
   app.set('query parser', 'simple');
   if (config.DOCS_ENABLED) mountSwagger(app);
   drains.set(app, drain);

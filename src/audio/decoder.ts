@@ -2,9 +2,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { DecodeResult, DecodeTask, DecodeWorkerData } from './decode.worker';
-import { AudioDecodeTimeoutError, AudioInputError } from './errors';
+import { AudioDecodeTimeoutError, AudioDecoderBusyError, AudioInputError } from './errors';
 import { compileFfmpegCore } from './ffmpeg-core';
-import { demuxerFor, detectInputFormat, identifyUnsupportedFormat, SUPPORTED_INPUT_FORMATS } from './formats';
+import { demuxerFor, detectInputFormat, identifyUnsupportedFormat, SUPPORTED_INPUT_FORMATS, type InputContainer } from './formats';
 import type { Pcm } from './pcm';
 
 export interface AudioDecoderOptions {
@@ -16,6 +16,11 @@ export interface AudioDecoderOptions {
   threads?: number;
   /** Shortest accepted audio, in seconds (`audio_too_short`). Default 0.1 s, as OpenAI. 0 disables the check. */
   minSeconds?: number;
+  /**
+   * Decodes that may wait while every thread is busy; beyond it `decode` rejects at once with AudioDecoderBusyError.
+   * Each waiting decode holds a copy of its upload, so an unbounded queue is unbounded memory. Default: no limit.
+   */
+  maxQueue?: number;
 }
 
 export interface DecodeOptions {
@@ -41,6 +46,9 @@ export class AudioDecoder {
   private readonly maxSeconds: number;
   private readonly minSeconds: number;
   private readonly timeoutMs: number;
+  /** Decodes admitted (running or waiting) and the most that may be. */
+  private admitted = 0;
+  private readonly capacity: number;
 
   constructor(options: AudioDecoderOptions) {
     if (!(options.maxSeconds > 0)) throw new RangeError('maxSeconds must be positive');
@@ -49,6 +57,7 @@ export class AudioDecoder {
     this.minSeconds = options.minSeconds ?? DEFAULT_MIN_SECONDS;
     this.timeoutMs = options.timeoutMs;
     const threads = Math.max(1, Math.floor(options.threads ?? Math.min(4, availableParallelism())));
+    this.capacity = threads + (options.maxQueue ?? Infinity);
     // Compile the 32 MB wasm once here; each thread then only instantiates it (~25 ms instead of ~200 ms), which
     // also makes replacing a terminated thread cheap.
     this.pool = compileFfmpegCore().then((wasmModule) => {
@@ -82,9 +91,22 @@ export class AudioDecoder {
         : AudioInputError.invalidFormat(SUPPORTED_INPUT_FORMATS);
     }
 
-    // One copy of the input, which is then moved to the worker: the caller's buffer stays untouched and usable, and
-    // a small view into a large pooled Buffer does not drag the whole pool along.
-    const input = bytes.slice();
+    if (this.admitted >= this.capacity) throw new AudioDecoderBusyError();
+    this.admitted++;
+    try {
+      return await this.run(bytes, container, sampleRate, timeoutMs, signal);
+    } finally {
+      this.admitted--;
+    }
+  }
+
+  private async run(bytes: Uint8Array, container: InputContainer, sampleRate: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Pcm> {
+    // One copy of the input, into an ArrayBuffer of its own, which is then moved to the worker: the caller's buffer
+    // stays untouched and usable, and a small view into a large pooled Buffer does not drag the whole pool along.
+    // Not `bytes.slice()`: on a Node Buffer (what multer hands us) that is a view, so the transfer would detach the
+    // caller's Buffer.
+    const input = new Uint8Array(bytes.byteLength);
+    input.set(bytes);
     const task: DecodeTask = {
       input,
       demuxer: demuxerFor(container),

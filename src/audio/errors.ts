@@ -80,3 +80,16 @@ export class AudioDecodeTimeoutError extends AudioInputError {
 function pythonList(items: readonly string[]): string {
   return `[${items.map((item) => `'${item}'`).join(', ')}]`;
 }
+
+/**
+ * Every decoder thread is busy and the decode queue is full: the server's fault (load), not the file's, so the HTTP
+ * layer answers 429 with Retry-After rather than a 400 the client could not act on.
+ */
+export class AudioDecoderBusyError extends Error {
+  override readonly name: string = 'AudioDecoderBusyError';
+  readonly retryAfterSeconds = 1;
+
+  constructor() {
+    super('The server is at capacity: every audio decoder is busy and the queue is full. Retry in 1 s.');
+  }
+}

@@ -219,7 +219,7 @@ export const ENV_SCHEMA = {
     'JSON execution-provider options by device kind or id, e.g. {"cuda":{"cudnn_conv_algo_search":"DEFAULT","gpu_mem_limit":8589934592}}.',
     providerOptions,
   ),
-  MAX_QUEUE: setting('32', 'Requests that may wait per device when every worker is busy; beyond it 429 (503 while the model loads) with Retry-After.', integer(0)),
+  MAX_QUEUE: setting('32', 'Requests that may wait per device when every worker is busy, and uploads that may wait for a decoder thread; beyond it 429 (503 while the model loads) with Retry-After.', integer(0)),
   REQUEST_TIMEOUT_MS: setting('300000', 'A model request (queue wait included) running longer is stopped and answered 504.', integer(100)),
   SHUTDOWN_GRACE_MS: setting('30000', 'On SIGTERM: new requests get 503 while in-flight ones get this long to finish.', integer(0)),
   MODEL_TTL_S: setting('900', 'Seconds an idle model stays loaded in a worker; -1 never unloads, 0 unloads after each use. Preloaded models stay.', integer(-1)),

@@ -18,6 +18,8 @@ export class AudioService implements OnApplicationShutdown {
       maxSeconds: config.MAX_AUDIO_SECONDS,
       timeoutMs: config.DECODE_TIMEOUT_MS,
       threads: config.DECODE_WORKERS,
+      // The same bound as the inference queue: uploads waiting for a decoder each hold their bytes in memory.
+      maxQueue: config.MAX_QUEUE,
     });
   }
 

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { CancelledError, PluginInputError } from '../../plugins/sdk';
-import { AudioInputError } from '../audio/errors';
+import { AudioDecoderBusyError, AudioInputError } from '../audio/errors';
 import {
   ModelIntegrityError,
   ModelNotFoundError,
@@ -62,6 +62,9 @@ export function toApiError(error: unknown, request: { method: string; url: strin
     return new ApiError(status, error.message, type, null, code, { 'retry-after': String(error.retryAfterSeconds) });
   }
   if (error instanceof ModelIntegrityError) return new ApiError(500, error.message, 'server_error', 'model', 'model_integrity');
+  if (error instanceof AudioDecoderBusyError) {
+    return new ApiError(429, error.message, 'requests', null, 'rate_limit_exceeded', { 'retry-after': String(error.retryAfterSeconds) });
+  }
   if (error instanceof RequestTimeoutError) return new ApiError(504, error.message, 'server_error', null, 'timeout');
   if (error instanceof ShuttingDownError) return new ApiError(503, error.message, 'server_error', null, 'shutting_down', { 'retry-after': '5' });
   if (error instanceof CancelledError) return new ApiError(499, error.message, 'invalid_request_error', null, 'cancelled');
@@ -86,8 +89,18 @@ export function bodyParserError(error: unknown): ApiError | undefined {
     case 'request.size.invalid':
       return new ApiError(400, 'The request body was incomplete.', 'invalid_request_error', null, 'invalid_body');
     default:
-      return undefined;
+      return unreadableBody(error);
   }
+}
+
+/**
+ * body-parser wraps other read failures (a gzip/deflate/br body that does not decompress) as untyped http-errors
+ * with a 4xx status: the client's fault, so a 400 with the reason rather than an anonymous 500.
+ */
+function unreadableBody(error: unknown): ApiError | undefined {
+  const { status, expose, message } = (error ?? {}) as { status?: unknown; expose?: unknown; message?: string };
+  if (expose !== true || typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  return new ApiError(400, `The request body could not be read: ${message}`, 'invalid_request_error', null, 'invalid_body');
 }
 
 function fromHttpException(error: HttpException, request: { method: string; url: string }): ApiError {
@@ -101,9 +114,38 @@ function fromHttpException(error: HttpException, request: { method: string; url:
   }
   const response = error.getResponse();
   const message = typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : error.message;
+  if (status === 400) {
+    const multipart = multipartError(message);
+    if (multipart) return multipart;
+  }
   return new ApiError(status, message, status >= 500 ? 'server_error' : 'invalid_request_error', null, STATUS_TEXT_TO_CODE[status] ?? null);
 }
 
 function tooLargeMessage(raw: string): string {
   return raw === 'File too large' ? 'The uploaded file is larger than this server accepts (MAX_UPLOAD_BYTES).' : raw;
+}
+
+/**
+ * The upload parser's complaints (multer's limits and busboy's syntax errors, as Nest's multer interceptor words
+ * them: "Too many files", "Field value too long - prompt", "Multipart: Unexpected end of form") → a 400 with code
+ * `invalid_multipart` and, where one is to blame, the field as `param`; without this they left with code null.
+ */
+const MULTIPART_PROBLEMS: Array<{ pattern: RegExp; param?: string }> = [
+  { pattern: /^Too many files$/, param: 'file' },
+  { pattern: /^Unexpected (file )?field\b/, param: 'file' },
+  { pattern: /^Too many (parts|fields)$/ },
+  { pattern: /^Field (name|value) too long\b/ },
+  { pattern: /^Field name (missing|nesting too deep|array index too large)\b/ },
+  { pattern: /^Invalid field name\b/ },
+  { pattern: /^Multipart: / },
+];
+
+function multipartError(message: string): ApiError | undefined {
+  const problem = MULTIPART_PROBLEMS.find(({ pattern }) => pattern.test(message));
+  if (!problem) return undefined;
+  // multer appends " - <field>" when a field is to blame.
+  const field = / - (.+)$/.exec(message)?.[1];
+  const param = problem.param ?? field ?? null;
+  const detail = problem.param === 'file' ? `${message}. Send exactly one file, in the field 'file'.` : `${message}.`;
+  return new ApiError(400, `Invalid multipart/form-data body: ${detail}`, 'invalid_request_error', param, 'invalid_multipart');
 }

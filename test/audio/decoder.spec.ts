@@ -4,7 +4,7 @@
  */
 import { AudioDecoder } from '../../src/audio/decoder';
 import { encodeAll } from '../../src/audio/encoder';
-import { AudioDecodeTimeoutError, AudioInputError } from '../../src/audio/errors';
+import { AudioDecodeTimeoutError, AudioDecoderBusyError, AudioInputError } from '../../src/audio/errors';
 import { createWavEncoder } from '../../src/audio/wav-encoder';
 import { concat, dominantFrequency, ffmpegEncode, noiseBytes, rms, tone } from './helpers';
 
@@ -96,6 +96,15 @@ describe('AudioDecoder: every input format → 16 kHz mono', () => {
     expect(file.byteLength).toBeGreaterThan(44); // not detached by the transfer to the worker
   });
 
+  it('leaves a Node Buffer (what multer hands over) intact and decodable again', async () => {
+    const file = await encodeAll('wav', { samples: tone(440, 0.5, 16000), sampleRate: 16000 });
+    const upload = Buffer.from(file);
+    expect((await decoder.decode(upload)).samples.length).toBe(8000);
+    expect(upload.byteLength).toBe(file.byteLength); // not detached by the transfer to the worker
+    expect(upload.equals(file)).toBe(true);
+    expect((await decoder.decode(upload)).samples.length).toBe(8000);
+  });
+
   it('decodes many files concurrently', async () => {
     const file = await encodeAll('flac', { samples: tone(440, 1, 24000), sampleRate: 24000 });
     const results = await Promise.all(Array.from({ length: 6 }, () => decoder.decode(file)));
@@ -133,6 +142,22 @@ describe('AudioDecoder: bad input', () => {
     const wav = await encodeAll('wav', { samples: tone(440, 1, 16000), sampleRate: 16000 });
     await expectCode(decoder.decode(wav.subarray(0, 44)), 'invalid_audio'); // header only, no samples
     await expectCode(decoder.decode(wav.subarray(0, 20)), 'invalid_audio'); // cut inside the header
+  });
+
+  it('one thread survives many undecodable files in a row: each is invalid_audio, good files between them still decode', async () => {
+    // FFmpeg-wasm leaks on every failed run; without a fresh instance after each failure the ~15th one trapped
+    // ("memory access out of bounds"), and the request behind it got a 500.
+    const single = new AudioDecoder({ maxSeconds: 60, timeoutMs: 20_000, threads: 1 });
+    try {
+      const good = await encodeAll('wav', { samples: tone(440, 0.5, 16000), sampleRate: 16000 });
+      const bad = concat([good.subarray(0, 12), noiseBytes(3000, 7)]);
+      for (let i = 0; i < 25; i++) {
+        await expectCode(single.decode(bad), 'invalid_audio');
+        expect((await single.decode(good)).samples.length).toBe(8000);
+      }
+    } finally {
+      await single.close();
+    }
   });
 
   it('a recognised but unsupported format → unsupported_format (415)', async () => {
@@ -179,6 +204,24 @@ describe('AudioDecoder: limits', () => {
       // The pool replaced the terminated thread.
       const pcm = await single.decode(small);
       expect(pcm.samples.length).toBe(8000);
+    } finally {
+      await single.close();
+    }
+  });
+
+  it('bounds its queue: beyond threads + maxQueue a decode is refused at once as busy, and admitted again once one ends', async () => {
+    const single = new AudioDecoder({ maxSeconds: 3600, timeoutMs: 60_000, threads: 1, maxQueue: 1 });
+    try {
+      const small = await encodeAll('wav', { samples: tone(440, 0.5, 16000), sampleRate: 16000 });
+      const huge = await encodeAll('wav', { samples: tone(440, 600, 8000, 0.3), sampleRate: 8000 });
+      const controller = new AbortController();
+      const running = single.decode(huge, { signal: controller.signal }).catch((e: unknown) => e);
+      const waiting = single.decode(small);
+      await expect(single.decode(small)).rejects.toBeInstanceOf(AudioDecoderBusyError);
+      controller.abort();
+      expect(await running).toMatchObject({ name: 'AbortError' });
+      expect((await waiting).samples.length).toBe(8000);
+      expect((await single.decode(small)).samples.length).toBe(8000);
     } finally {
       await single.close();
     }

@@ -125,6 +125,29 @@ describe('failures stay with their own request', () => {
   });
 });
 
+describe('a worker that dies mid-request with requests queued behind it', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await startLab({ WORKERS_PER_DEVICE: '1', MAX_QUEUE: '4', PRELOAD_MODELS: 'lab-sleep' });
+    await waitUntilReady(lab.server.url);
+  });
+  afterAll(() => lab.close());
+
+  it('answers the dead one a clean 500 and serves the queued ones on the replacement worker', async () => {
+    const dying = lab.speak('lab-exit', { tag: 'dying', sleep_ms: 500 });
+    await waitFor(() => lab.events().some((event) => event.tag === 'dying' && event.event === 'start'));
+    // The only worker is busy dying: these wait in its queue and must not be lost with it.
+    const queued = await Promise.all([dying, ...[0, 1, 2].map((i) => lab.speak('lab-sleep', { sleep_ms: 50, tag: `queued-${i}` }))]);
+    const [failed, ...served] = queued;
+    expect(failed.status).toBe(500);
+    expect(await errorOf(failed)).toMatchObject({ type: 'server_error', code: null });
+    expect(served.map((response) => response.status)).toEqual([200, 200, 200]);
+    const threads = new Set(lab.events().filter((event) => event.tag?.startsWith('queued-')).map((event) => event.threadId));
+    const dyingThread = lab.events().find((event) => event.tag === 'dying')!.threadId;
+    expect(threads.has(dyingThread)).toBe(false);
+  });
+});
+
 describe('model lifecycle', () => {
   it('MODEL_TTL_S=0 unloads right after use and loads again on the next request', async () => {
     const lab = await startLab({ WORKERS_PER_DEVICE: '1', MODEL_TTL_S: '0' });
