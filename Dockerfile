@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Audio Pollinations: CUDA image. Build: docker build -t audio-pollinations .
-# Run:   docker run --gpus all -p 8000:8000 -v $PWD/models:/app/models audio-pollinations
+# Run:   docker run --gpus all -p 8000:8000 -v $PWD/models:/app/models -v $PWD/voices:/app/voices audio-pollinations
+#        (on a machine without a GPU add -e DEVICES=cpu: the image asks for cuda:0 and refuses to fall back silently)
 
 ARG NODE_MAJOR=20
 
@@ -31,8 +32,9 @@ WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
-RUN mkdir -p /app/models && chown app:app /app/models && chmod 0750 /app/models
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 MODELS_DIR=/app/models
+# Weights and cloned voices are the only things the server writes (it keeps no temp files).
+RUN mkdir -p /app/models /app/voices && chown app:app /app/models /app/voices && chmod 0750 /app/models && chmod 0700 /app/voices
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 MODELS_DIR=/app/models VOICES_DIR=/app/voices DEVICES=cuda:0
 USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

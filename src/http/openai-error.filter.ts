@@ -15,9 +15,14 @@ export class OpenAIErrorFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
     const error = this.wrongMethod(toApiError(exception, request), request);
-    if (error.status >= 500) {
-      // Logged with its stack for the operator; the client gets a message that reveals nothing.
-      this.logger.error(`${request.method} ${request.route?.path ?? 'unknown route'} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    const where = `${request.method} ${request.route?.path ?? 'unknown route'}`;
+    if (error.status === 500) {
+      // A fault: logged with its stack for the operator; the client gets a message that reveals nothing.
+      this.logger.error(`${where} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    } else if (error.status > 500) {
+      // An operating state the server reports on purpose (model loading, shutting down, upstream down, timeout):
+      // worth a line, not a stack trace.
+      this.logger.warn(`${where} answered ${error.status} ${error.code ?? ''}: ${error.message}`);
     }
     if (response.headersSent) {
       // The body has started (streamed audio): the only honest signal left is to cut the connection.
