@@ -5,25 +5,12 @@
  * plus their external-data sidecars; the repos also ship `decoder_model*` and `decoder_with_past_model*` graphs for
  * every dtype, which would multiply the download for nothing. Pure: the `models` command hands in the repo listing.
  */
-import { externalDataFiles as sidecarsOf } from '../sdk/onnx-dtypes';
+import { DTYPE_SUFFIX, ONNX_DTYPES, externalDataFiles as sidecarsOf, type OnnxDtype } from '../sdk/onnx-dtypes';
 
-/**
- * dtype → file-name suffix, as transformers.js names its exports (DEFAULT_DTYPE_SUFFIX_MAPPING). Only the dtypes
- * the Whisper plugin loads (model-files.ts): pulling weights the server cannot open would help no one.
- */
-export const WHISPER_DTYPE_SUFFIX = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-} as const;
+/** Every dtype the Whisper plugin loads (model-files.ts): pulling weights the server cannot open would help no one. */
+export type WhisperDtype = OnnxDtype;
 
-export type WhisperDtype = keyof typeof WHISPER_DTYPE_SUFFIX;
-
-export const WHISPER_DTYPES = Object.keys(WHISPER_DTYPE_SUFFIX) as WhisperDtype[];
+export const WHISPER_DTYPES: readonly WhisperDtype[] = ONNX_DTYPES;
 
 /** The two graphs transformers.js opens for Whisper (session_config.js, Seq2Seq). */
 const GRAPHS = ['encoder_model', 'decoder_model_merged'] as const;
@@ -32,12 +19,12 @@ const REQUIRED_CONFIGS = ['config.json', 'generation_config.json', 'preprocessor
 const OPTIONAL_CONFIGS = ['tokenizer_config.json'];
 
 export function isWhisperDtype(value: string): value is WhisperDtype {
-  return Object.prototype.hasOwnProperty.call(WHISPER_DTYPE_SUFFIX, value);
+  return (ONNX_DTYPES as readonly string[]).includes(value);
 }
 
 /** The graph file for one graph and dtype, e.g. `onnx/encoder_model_quantized.onnx`. */
 export function whisperGraphPath(graph: (typeof GRAPHS)[number], dtype: WhisperDtype): string {
-  return `onnx/${graph}${WHISPER_DTYPE_SUFFIX[dtype]}.onnx`;
+  return `onnx/${graph}${DTYPE_SUFFIX[dtype]}.onnx`;
 }
 
 /** The dtypes for which the repo has both graphs. */

@@ -2,7 +2,7 @@
  * Renders a transcription result in each of OpenAI's response formats. Pure functions: no I/O, easy to test.
  */
 import type { TranscriptionResult, TranscriptionSegment } from '../../plugins/sdk';
-import { languageName } from './languages';
+import { languageName } from '../../plugins/sdk/languages';
 import type { TranscriptionFormat } from './transcription.dto';
 
 export interface RenderOptions {

@@ -1,4 +1,9 @@
 /**
+ * Speech-to-text languages, shared by the HTTP layer (validation, verbose_json) and the backends (Whisper's
+ * language tokens).
+ */
+
+/**
  * Whisper's languages: ISO-639-1 code (or the code Whisper uses) → English name, as OpenAI's verbose_json reports
  * it (`"language": "english"`).
  */
@@ -19,6 +24,7 @@ export const LANGUAGES: Readonly<Record<string, string>> = {
   su: 'sundanese', yue: 'cantonese',
 };
 
+/** The English name OpenAI reports for a language code (`"de"` → `"german"`); unknown codes come back as they are. */
 export function languageName(code: string): string {
   return LANGUAGES[code.toLowerCase()] ?? code;
 }
