@@ -23,7 +23,8 @@ import { LogMelExtractor, SAMPLE_RATE, WINDOW_SAMPLES } from '../plugins/whisper
 import whisperPlugin from '../plugins/whisper/plugin';
 import { WhisperDecoder, WhisperEncoder } from '../plugins/whisper/sessions';
 import { scriptAfterPrefix, WHISPER_TINY_DIMS, whisperSpecialTokenIds, whisperSuppressTokens, writeWhisperFixture } from '../test/fixtures/whisper/generate-whisper';
-import { audio, describeModel, fixtureTokenizer, request, silentLog } from '../test/plugins/whisper/harness';
+import { audio, describeModel, fixtureTokenizer, request } from '../test/plugins/whisper/harness';
+import { observedPluginContext } from '../test/utils/plugin-context';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 96);
 // One greedy pass per window, as in transformers.js: the steered text repeats a sentence, which the temperature
@@ -84,27 +85,16 @@ interface RunTimes {
 
 /** A CPU context like the test harness's (default session options), whose sessions record how long each run takes. */
 function timingContext(modelsDir: string, times: RunTimes): PluginContext {
-  return {
-    modelsDir,
-    log: silentLog,
-    device: { id: 'cpu', kind: 'cpu', index: 0 },
-    async createSession(model) {
-      const session = await ort.InferenceSession.create(model as string);
-      const isDecoder = session.inputNames.includes('input_ids');
-      const run = session.run.bind(session) as (...args: unknown[]) => Promise<ort.InferenceSession.ReturnType>;
-      (session as { run: unknown }).run = async (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
-        const started = performance.now();
-        const outputs = await run(feeds, ...rest);
-        const elapsed = performance.now() - started;
-        if (!isDecoder) times.encoder.push(elapsed);
-        // A prefix (more than one input token) starts a new pass.
-        else if (feeds.input_ids.dims[1] > 1 || times.decoderPasses.length === 0) times.decoderPasses.push([elapsed]);
-        else times.decoderPasses[times.decoderPasses.length - 1].push(elapsed);
-        return outputs;
-      };
-      return session;
-    },
-  };
+  return observedPluginContext(modelsDir, (session, feeds) => {
+    const started = performance.now();
+    return () => {
+      const elapsed = performance.now() - started;
+      if (!session.inputNames.includes('input_ids')) times.encoder.push(elapsed);
+      // A prefix (more than one input token) starts a new pass.
+      else if (feeds.input_ids.dims[1] > 1 || times.decoderPasses.length === 0) times.decoderPasses.push([elapsed]);
+      else times.decoderPasses[times.decoderPasses.length - 1].push(elapsed);
+    };
+  });
 }
 
 interface PluginFigures {

@@ -11,8 +11,9 @@ import * as ort from 'onnxruntime-node';
 import chatterboxPlugin from '../../../plugins/chatterbox/plugin';
 import type { ModelInfo, PluginContext, PluginInstance, SpeechRequest, VoiceEmbedding } from '../../../plugins/sdk';
 import { CHATTERBOX_TEST_DIMS, SAMPLE_RATE, voiceLikeClip, writeChatterboxFixture, type ChatterboxFixtureOptions } from '../../fixtures/chatterbox/generate-chatterbox';
+import { observedPluginContext, silentLog } from '../../utils/plugin-context';
 
-export const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
+export { silentLog } from '../../utils/plugin-context';
 
 /** One recorded session call: its graph (by a distinctive input) and feeds as plain numbers. */
 export interface RecordedCall {
@@ -43,30 +44,19 @@ function graphOf(session: ort.InferenceSession): RecordedCall['graph'] {
 }
 
 export function pluginContext(modelsDir: string, log?: CallLog): PluginContext {
-  return {
-    modelsDir,
-    log: silentLog,
-    device: { id: 'cpu', kind: 'cpu', index: 0 },
-    async createSession(model) {
-      const session = await ort.InferenceSession.create(model as string);
-      if (!log) return session;
-      const graph = graphOf(session);
-      const run = session.run.bind(session) as (...args: unknown[]) => Promise<ort.InferenceSession.ReturnType>;
-      (session as { run: unknown }).run = (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
-        const call: RecordedCall = { graph, ints: {}, floats: {}, dims: {}, types: {} };
-        for (const [name, tensor] of Object.entries(feeds)) {
-          call.dims[name] = tensor.dims;
-          call.types[name] = tensor.type;
-          if (tensor.type === 'int64') call.ints[name] = Array.from(tensor.data as BigInt64Array, Number);
-          if (tensor.type === 'float32' && tensor.size <= 4) call.floats[name] = Array.from(tensor.data as Float32Array);
-        }
-        log.calls.push(call);
-        if (graph === 'language_model') log.onLmRun?.(log.of('language_model').length);
-        return run(feeds, ...rest);
-      };
-      return session;
-    },
-  };
+  if (!log) return observedPluginContext(modelsDir);
+  return observedPluginContext(modelsDir, (session, feeds) => {
+    const graph = graphOf(session);
+    const call: RecordedCall = { graph, ints: {}, floats: {}, dims: {}, types: {} };
+    for (const [name, tensor] of Object.entries(feeds)) {
+      call.dims[name] = tensor.dims;
+      call.types[name] = tensor.type;
+      if (tensor.type === 'int64') call.ints[name] = Array.from(tensor.data as BigInt64Array, Number);
+      if (tensor.type === 'float32' && tensor.size <= 4) call.floats[name] = Array.from(tensor.data as Float32Array);
+    }
+    log.calls.push(call);
+    if (graph === 'language_model') log.onLmRun?.(log.of('language_model').length);
+  });
 }
 
 /** A temp MODELS_DIR that tests fill with fixture folders. */

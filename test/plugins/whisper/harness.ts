@@ -6,14 +6,14 @@ import '../../fixtures/onnx/cross-realm-typed-arrays';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import type { ModelInfo, PluginContext, PluginInstance, TranscriptionRequest, TranscriptionResult } from '../../../plugins/sdk';
 import whisperPlugin from '../../../plugins/whisper/plugin';
 import { WhisperTokenizer } from '../../../plugins/whisper/tokenizer';
 import { WHISPER_TEST_DIMS, writeWhisperFixture, type WhisperFixtureOptions } from '../../fixtures/whisper/generate-whisper';
 import { buildWhisperTokenizerJson } from '../../fixtures/whisper/tokenizer-fixture';
+import { observedPluginContext, silentLog } from '../../utils/plugin-context';
 
-export const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
+export { silentLog } from '../../utils/plugin-context';
 
 /** Every `input_ids` the decoder was run with, in order (what the model really saw). */
 export interface DecoderCalls {
@@ -21,24 +21,12 @@ export interface DecoderCalls {
 }
 
 export function pluginContext(modelsDir: string, calls?: DecoderCalls, onDecoderRun?: () => void): PluginContext {
-  return {
-    modelsDir,
-    log: silentLog,
-    device: { id: 'cpu', kind: 'cpu', index: 0 },
-    async createSession(model) {
-      const session = await ort.InferenceSession.create(model as string);
-      if (!calls && !onDecoderRun) return session;
-      if (!session.inputNames.includes('input_ids')) return session;
-      const run = session.run.bind(session);
-      // Observe the decoder's inputs without changing what it computes.
-      (session as { run: unknown }).run = (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
-        calls?.inputIds.push(Array.from(feeds.input_ids.data as BigInt64Array, Number));
-        onDecoderRun?.();
-        return (run as (...args: unknown[]) => Promise<ort.InferenceSession.ReturnType>)(feeds, ...rest);
-      };
-      return session;
-    },
-  };
+  if (!calls && !onDecoderRun) return observedPluginContext(modelsDir);
+  return observedPluginContext(modelsDir, (session, feeds) => {
+    if (!session.inputNames.includes('input_ids')) return;
+    calls?.inputIds.push(Array.from(feeds.input_ids.data as BigInt64Array, Number));
+    onDecoderRun?.();
+  });
 }
 
 /** A temp MODELS_DIR that tests fill with fixture folders. */
