@@ -81,6 +81,24 @@ describe('AudioCache', () => {
     expect(readdirSync(dir).sort()).toEqual(['README', 'd'.repeat(63)]);
   });
 
+  it('keeps the folder under maxBytes by deleting the oldest entries first, starting the sweep as an entry is stored', async () => {
+    const capped = new AudioCache({ dir, retentionS: 60, maxBytes: 45, staleTempMs: 1000 });
+    await capped.onModuleInit();
+    try {
+      const keys = ['1', '2', '3'].map((digit) => digit.repeat(64));
+      for (const [index, key] of keys.entries()) {
+        await collect(capped.record(key, (async function* () { yield Buffer.alloc(20, index); })()));
+        // Backdated ten seconds apart (within retention), so which one is oldest is unambiguous.
+        const then = new Date(Date.now() - (30 - 10 * index) * 1000);
+        if (index < 2) utimesSync(join(dir, key), then, then);
+      }
+      await capped.sweep(); // joins the sweep the third write started (or runs one: the outcome is the same)
+      expect(readdirSync(dir).sort()).toEqual([keys[1], keys[2]]);
+    } finally {
+      await capped.onApplicationShutdown();
+    }
+  });
+
   it('never uses a key that is not a sha256 hex digest as a path (nothing is written outside its folder)', async () => {
     await expect(collect(cache.record('../escape', produce()))).resolves.toBeDefined();
     expect(readdirSync(root)).toEqual(['cache']);
