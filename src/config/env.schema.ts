@@ -104,6 +104,11 @@ function directory(raw: string): string {
   return path.resolve(PROJECT_ROOT, raw);
 }
 
+/** A folder, or '' for a feature that is off unless one is named. */
+function optionalDirectory(raw: string): string {
+  return raw === '' ? '' : directory(raw);
+}
+
 /** `{"cuda":{"cudnn_conv_algo_search":"DEFAULT"},"cuda:1":{"gpu_mem_limit":8589934592}}` → per kind/device options. */
 function providerOptions(raw: string): Record<string, Record<string, unknown>> {
   const parsed: unknown = JSON.parse(raw);
@@ -234,6 +239,13 @@ export const ENV_SCHEMA = {
   VOICE_MAX_SECONDS: setting('8', 'Reference clips longer than this are trimmed to it before cloning, in seconds.', positiveNumber),
   VOICE_MAX_BYTES: setting(String(10 * MIB), 'Largest accepted reference clip upload, in bytes (OpenAI: 10 MiB). Larger → 413.', integer(1)),
   VOICE_CACHE_SIZE: setting('32', 'Cloned voices kept in memory (least recently used beyond it are re-read from VOICES_DIR).', integer(1)),
+  AUDIO_CACHE_DIR: setting(
+    '',
+    'Folder caching the audio of /v1/audio/speech for repeated identical requests (created mode 0700, files 0600). Empty = off: generated audio is never stored.',
+    optionalDirectory,
+  ),
+  AUDIO_RETENTION_S: setting('3600', 'Seconds a cached audio entry is served and kept; older entries are never served and a sweeper deletes them.', integer(1)),
+  AUDIO_CACHE_MAX_BYTES: setting(String(1024 * MIB), 'Cap on the audio cache\'s size in bytes; beyond it the oldest entries are deleted first. 0 = no cap.', integer(0)),
   METRICS_ENABLED: setting('true', 'Serve Prometheus metrics at /metrics.', boolean),
   DOCS_ENABLED: setting('true', 'Serve Swagger UI at /docs and the spec at /openapi.json.', boolean),
   // Read by the Whisper plugin in its workers; validated here so a typo stops the start instead of the first request.

@@ -10,7 +10,10 @@ export const STREAM_FORMATS = ['audio', 'sse'] as const;
 export const MAX_INPUT_CHARS = 4096;
 
 /** Fields OpenAI defines; anything else in the body is passed to the backend as `extra`. */
-const OPENAI_FIELDS = new Set(['model', 'input', 'voice', 'instructions', 'response_format', 'speed', 'stream_format']);
+export const OPENAI_FIELDS: ReadonlySet<string> = new Set(['model', 'input', 'voice', 'instructions', 'response_format', 'speed', 'stream_format']);
+
+/** The extension fields this DTO declares and validates (below); any other extra field is unknown to this server. */
+export const SPEECH_EXTENSION_FIELDS: ReadonlySet<string> = new Set(['exaggeration', 'temperature', 'top_k', 'top_p', 'min_p', 'repetition_penalty', 'seed', 'language']);
 
 export class CustomVoiceDto {
   @ApiProperty({ description: 'Id of a custom (cloned) voice.', example: 'voice_1234' })

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AudioCacheModule } from '../cache/audio-cache.module';
 import { SpeechController } from './speech.controller';
 import { SpeechService } from './speech.service';
 import { VoicesModule } from '../voices/voices.module';
 
-@Module({ imports: [VoicesModule], controllers: [SpeechController], providers: [SpeechService] })
+@Module({ imports: [VoicesModule, AudioCacheModule], controllers: [SpeechController], providers: [SpeechService] })
 export class SpeechModule {}

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Pcm } from '../../plugins/sdk';
 import { contentTypeFor } from '../audio/encoder';
+import { AudioCache } from '../cache/audio-cache';
 import { AudioService, SPEECH_SAMPLE_RATE } from '../engine/audio.service';
 import { EngineService } from '../engine/engine.service';
 import { SSE_HEADERS, sseFrame } from '../http/sse';
 import { VoicesService } from '../voices/voices.service';
+import { speechCacheKey } from './speech-cache-key';
 import type { CreateSpeechDto } from './speech.dto';
 
 export interface SpeechResponse {
@@ -29,12 +31,19 @@ export class SpeechService {
     private readonly engine: EngineService,
     private readonly audio: AudioService,
     private readonly voices: VoicesService,
+    private readonly cache: AudioCache,
   ) {}
 
   async create(dto: CreateSpeechDto, signal: AbortSignal): Promise<SpeechResponse> {
     const request = dto.toSpeechRequest();
-    const customVoice = await this.voices.forSpeech(dto.voice, this.engine.registry.resolve(dto.model, 'speech').info.id);
+    const model = this.engine.registry.resolve(dto.model, 'speech').info.id;
+    const customVoice = await this.voices.forSpeech(dto.voice, model);
     if (customVoice) request.customVoice = customVoice;
+    // With AUDIO_CACHE_DIR set, a repeated deterministic request is answered from disk (see speech-cache-key.ts).
+    const cacheKey = this.cache.enabled ? speechCacheKey(dto, model, customVoice && this.voices.store.get(customVoice.id)) : undefined;
+    const cacheHeaders: Record<string, string> = this.cache.enabled ? { 'x-cache': cacheKey ? 'miss' : 'bypass' } : {};
+    const cached = cacheKey ? await this.cache.read(cacheKey) : undefined;
+    if (cached) return { headers: { 'content-type': contentTypeFor(dto.format), 'x-cache': 'hit' }, body: cached };
     const { audio } = await this.engine.synthesize(request, signal);
     // Pull the first chunk before any header leaves: a bad voice or option still gets a proper 400.
     const primed = await primeFirst(audio);
@@ -42,7 +51,7 @@ export class SpeechService {
     const encoded = this.audio.encode(primed, dto.format, (count) => (samples += count));
     if (dto.stream_format === 'sse') {
       return {
-        headers: { ...SSE_HEADERS },
+        headers: { ...SSE_HEADERS, ...cacheHeaders },
         body: (async function* () {
           for await (const bytes of encoded) {
             if (bytes.length > 0) yield sseFrame({ type: 'speech.audio.delta', audio: Buffer.from(bytes).toString('base64') });
@@ -51,7 +60,11 @@ export class SpeechService {
         })(),
       };
     }
-    return { headers: { 'content-type': contentTypeFor(dto.format) }, body: encoded };
+    return {
+      headers: { 'content-type': contentTypeFor(dto.format), ...cacheHeaders },
+      // Stored only once the last byte was produced; an abandoned or failed request stores nothing.
+      body: cacheKey ? this.cache.record(cacheKey, encoded) : encoded,
+    };
   }
 }
 

@@ -27,12 +27,16 @@ const FAILED_INPUT = 'Logcanary text of a refused request';
 describe('a server process under real traffic', () => {
   let server: ServerProcess;
   let tempDir: string;
+  let cacheDir: string;
   const secrets: Record<string, string> = { KEY, WRONG_KEY, INPUT, INSTRUCTIONS, PROMPT, FAILED_INPUT };
   const requestIds: string[] = [];
 
   beforeAll(async () => {
     tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-server-tmp-'));
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ap-audio-cache-'));
     server = await ServerProcess.start({
+      // The audio cache on: its keys are hashes of the input text, and stay out of the log as well.
+      AUDIO_CACHE_DIR: cacheDir,
       // Whatever the server (or a library under it) would write to os.tmpdir() lands here, where the test looks.
       TMPDIR: tempDir,
       MAX_UPLOAD_BYTES: String(512 * 1024),
@@ -106,12 +110,17 @@ describe('a server process under real traffic', () => {
       if (response.status === 429) limited++;
     }
     expect(limited).toBe(1);
+    // Repeated requests were answered from the cache; a key (or a prefix of one) must not reach the log.
+    const entries = fs.readdirSync(cacheDir).filter((name) => /^[0-9a-f]{64}$/.test(name));
+    expect(entries.length).toBeGreaterThan(0);
+    entries.forEach((name, index) => (secrets[`CACHE_KEY_${index}`] = name.slice(0, 12)));
     expect(await server.stop()).toBe(0);
   });
 
   afterAll(async () => {
     await server?.stop();
     fs.rmSync(tempDir, { recursive: true, force: true });
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   });
 
   it('leaves nothing in its temp dir: uploads never touch the disk', () => {
