@@ -36,6 +36,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The audio layer blames `file` (the upload field of transcriptions). Audio that arrives in another field (a voice's
+ * `audio_sample`, base64 in a JSON body) is that field's fault: rethrown as the same 4xx naming `param`.
+ */
+export function blameAudioOn(param: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof AudioInputError) throw new ApiError(error.status, error.message, 'invalid_request_error', param, error.code);
+    throw error;
+  };
+}
+
 export const INTERNAL_ERROR_MESSAGE = 'The server had an error while processing your request. The error was logged; try again later.';
 
 const STATUS_TEXT_TO_CODE: Record<number, string | null> = {

@@ -5,12 +5,11 @@
  */
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { CustomVoice, VoiceEmbedding } from '../../plugins/sdk';
-import { AudioInputError } from '../audio/errors';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AudioService, SPEECH_SAMPLE_RATE } from '../engine/audio.service';
 import { EngineService } from '../engine/engine.service';
 import type { ServedModel } from '../engine/model-registry';
-import { ApiError } from '../http/openai-error';
+import { ApiError, blameAudioOn } from '../http/openai-error';
 import type { UploadedAudio } from '../transcription/transcription.service';
 import { isVoiceId, VoiceStore, type StoredVoice } from './voice-store';
 import type { CreateVoiceDto, VoiceDeletedDto, VoiceResourceDto } from './voices.dto';
@@ -70,13 +69,7 @@ export class VoicesService implements OnModuleInit {
    */
   async embedClip(bytes: Uint8Array, model: ServedModel, param: string, signal: AbortSignal): Promise<VoiceEmbedding> {
     const bad = (message: string, code: string, status = 400) => new ApiError(status, message, 'invalid_request_error', param, code);
-    let samples: Float32Array;
-    try {
-      samples = (await this.audio.decodeAt(bytes, SPEECH_SAMPLE_RATE, signal)).samples;
-    } catch (error) {
-      if (error instanceof AudioInputError) throw bad(error.message, error.code, error.status);
-      throw error;
-    }
+    const { samples } = await this.audio.decodeAt(bytes, SPEECH_SAMPLE_RATE, signal).catch(blameAudioOn(param));
     const seconds = samples.length / SPEECH_SAMPLE_RATE;
     if (seconds < this.config.VOICE_MIN_SECONDS) {
       throw bad(`The audio sample is ${seconds.toFixed(1)} s long; at least ${this.config.VOICE_MIN_SECONDS} s of one speaker are needed to clone a voice.`, 'audio_too_short');
