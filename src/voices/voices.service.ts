@@ -32,6 +32,8 @@ const badSample = (message: string, code: string, status = 400) => new ApiError(
 @Injectable()
 export class VoicesService implements OnModuleInit {
   readonly store: VoiceStore;
+  /** Names of voices whose creation is under way (not stored yet). */
+  private readonly namesBeingCreated = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -52,14 +54,21 @@ export class VoicesService implements OnModuleInit {
     }
     // Model problems first: no time is spent decoding for a request that cannot succeed.
     const model = this.engine.cloningModel(dto.model);
-    if (this.store.findByName(dto.name)) {
+    // A name is taken from the check on, not from when the voice is stored: a creation under the same name that
+    // arrives while this one decodes and embeds must see it (checked and reserved with no await in between).
+    if (this.store.findByName(dto.name) || this.namesBeingCreated.has(dto.name)) {
       throw new ApiError(400, `A voice named '${dto.name}' exists already; names pick voices in /v1/audio/speech, so they are unique.`, 'invalid_request_error', 'name', 'duplicate_voice_name');
     }
-    // The decoder takes the upload's bytes over (transfers them to its worker): keep a copy first if asked to.
-    const sample = this.config.KEEP_VOICE_SAMPLES ? Buffer.from(file.buffer) : undefined;
-    const embedding = await this.embedClip(file.buffer, model, 'audio_sample', signal);
-    const voice = await this.store.create({ name: dto.name, model: model.info.id, consent: dto.consent }, embedding, sample);
-    return toVoiceResource(voice);
+    this.namesBeingCreated.add(dto.name);
+    try {
+      // The decoder takes the upload's bytes over (transfers them to its worker): keep a copy first if asked to.
+      const sample = this.config.KEEP_VOICE_SAMPLES ? Buffer.from(file.buffer) : undefined;
+      const embedding = await this.embedClip(file.buffer, model, 'audio_sample', signal);
+      const voice = await this.store.create({ name: dto.name, model: model.info.id, consent: dto.consent }, embedding, sample);
+      return toVoiceResource(voice);
+    } finally {
+      this.namesBeingCreated.delete(dto.name);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * POST /v1/audio/voices over HTTP with the cloner fixture (a cloning speech model without weights): the upload's
- * problems name the voice route's own field, `audio_sample`, never the transcription routes' `file`.
+ * problems name the voice route's own field, `audio_sample`, never the transcription routes' `file`; names stay
+ * unique when creations under one name race.
  */
 import { FIXTURE_PLUGINS, startTestServer, type TestServer } from '../utils/test-server';
 import { pcm16Wav, voiceLikeClip } from '../fixtures/chatterbox/generate-chatterbox';
@@ -44,4 +45,19 @@ it('one clip in audio_sample clones', async () => {
   const response = await fetch(`${server.url}/v1/audio/voices`, { method: 'POST', body: voiceForm([['audio_sample', pcm16Wav(voiceLikeClip(6))]]) });
   expect(response.status).toBe(200);
   expect(await response.json()).toMatchObject({ object: 'audio.voice', name: 'Form test' });
+});
+
+it('of concurrent creations under one name, exactly one succeeds; the rest are 400 duplicate_voice_name', async () => {
+  const clip = pcm16Wav(voiceLikeClip(6, 4));
+  const form = () => {
+    const body = voiceForm([['audio_sample', clip]]);
+    body.set('name', 'Raced name');
+    return body;
+  };
+  const responses = await Promise.all(Array.from({ length: 6 }, () => fetch(`${server.url}/v1/audio/voices`, { method: 'POST', body: form() })));
+  const bodies = await Promise.all(responses.map(async (response) => ({ status: response.status, body: (await response.json()) as { error?: { code: string } } })));
+  expect(bodies.filter(({ status }) => status === 200)).toHaveLength(1);
+  expect(bodies.filter(({ status, body }) => status === 400 && body.error?.code === 'duplicate_voice_name')).toHaveLength(5);
+  const listed = (await (await fetch(`${server.url}/v1/audio/voices?model=cloner-tts`)).json()) as { data: Array<{ name: string }> };
+  expect(listed.data.filter((voice) => voice.name === 'Raced name')).toHaveLength(1);
 });
