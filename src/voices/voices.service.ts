@@ -115,6 +115,9 @@ export class VoicesService implements OnModuleInit {
       if (!byId) return undefined;
       throw new ApiError(400, `The voice '${stored.name}' was made with the model '${stored.model}' and only works with it (this request uses '${model}').`, 'invalid_request_error', 'voice', 'voice_model_mismatch');
     }
-    return { id: stored.id, name: stored.name, embedding: await this.store.load(stored.id) };
+    const embedding = await this.store.load(stored.id);
+    // Deleted while this request looked it up: as if it had never been there.
+    if (!embedding) throw new ApiError(400, `No voice with id '${stored.id}' (it was just deleted). GET /v1/audio/voices lists them.`, 'invalid_request_error', 'voice', 'voice_not_found');
+    return { id: stored.id, name: stored.name, embedding };
   }
 }
