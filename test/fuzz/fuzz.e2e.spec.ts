@@ -55,6 +55,8 @@ beforeAll(async () => {
     TMP_DIR: tmp,
     VOICES_DIR: voicesDir,
     VOICE_MAX_BYTES: String(VOICE_MAX_BYTES),
+    // Fewer cached voices than the fuzz makes: speech with a voice reads it from VOICES_DIR, racing its deletion.
+    VOICE_CACHE_SIZE: '4',
     UPSTREAM_LLM_URL: llm.url,
     // The cloner speaks chat and /generate replies: /generate's reference clips then clone, and it is cheap.
     SPEECH_MODEL_FOR_CHAT: 'cloner-tts',

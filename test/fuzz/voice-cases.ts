@@ -153,8 +153,20 @@ export const voiceDeleteArbitrary: fc.Arbitrary<FuzzRequest> = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'PATCH'), fc.constantFrom(...RAW_IDS)).map(([method, id]) => deleteRequest(id, method)) },
 );
 
-/** Near misses of a real voice's id (traversal around it, case, padding, suffixes), then the id itself. */
+/** Speech with a cloned voice, by id: sent beside its deletion, it races it. */
+function speakWith(id: string): FuzzRequest {
+  return {
+    route: 'POST /v1/audio/speech',
+    label: `speech with cloned voice ${id}, racing its deletion`,
+    method: 'POST',
+    path: '/v1/audio/speech',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify({ model: 'cloner-tts', voice: { id }, input: 'Hello.', response_format: 'pcm' })),
+  };
+}
+
+/** Near misses of a real voice's id (traversal around it, case, padding, suffixes), then the id itself, amid speech with it. */
 export function realIdDeletes(id: string): FuzzRequest[] {
   const near = [`..%2F${id}`, `${id}%2F..`, `${id}%2F..%2F..`, `%2e%2e%2f${id}`, id.toUpperCase(), `${id}%00`, `%20${id}`, `${id}.json`, `${id}%2Fvoice.json`, `${id}x`];
-  return [...near.map((raw) => deleteRequest(raw)), deleteRequest(id)];
+  return [...near.map((raw) => deleteRequest(raw)), speakWith(id), deleteRequest(id), speakWith(id)];
 }
