@@ -150,6 +150,7 @@ async function create(context: PluginContext, model: ModelInfo): Promise<PluginI
     languages: embedder.variant === 'original' ? tokenizer.languages : [],
     maxNewTokens: positiveInteger('CHATTERBOX_MAX_NEW_TOKENS', 1000),
     windows: windowSettings(positiveInteger('CHATTERBOX_STREAM_WINDOW_TOKENS', DEFAULT_WINDOWS.windowTokens)),
+    log: context.log,
   });
   context.log.info('Chatterbox model loaded', {
     model: model.id,

@@ -117,7 +117,7 @@ export class ChatService {
           texts.push(part);
           continue;
         }
-        const heard = await this.voice.transcribe(await this.voice.decode(part.bytes, signal), signal);
+        const heard = await this.voice.transcribe(await this.voice.decode(part.bytes, part.param, signal), signal);
         audioSeconds += heard.seconds;
         texts.push(heard.text);
       }

@@ -4,7 +4,7 @@ import type { OutputFormat } from '../audio/encoder';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AudioService } from '../engine/audio.service';
 import { EngineService } from '../engine/engine.service';
-import { ApiError } from '../http/openai-error';
+import { ApiError, blameAudioOn } from '../http/openai-error';
 import { VoicesService } from '../voices/voices.service';
 
 export interface HeardAudio {
@@ -33,9 +33,9 @@ export class VoiceIoService {
     return bytes;
   }
 
-  /** Decodes (bounded by MAX_AUDIO_SECONDS, like uploads) to 16 kHz mono. */
-  decode(bytes: Uint8Array, signal: AbortSignal): Promise<Pcm> {
-    return this.audio.decode(bytes, signal);
+  /** Decodes (bounded by MAX_AUDIO_SECONDS, like uploads) to 16 kHz mono; `param` names the field in the 4xx. */
+  decode(bytes: Uint8Array, param: string, signal: AbortSignal): Promise<Pcm> {
+    return this.audio.decode(bytes, signal).catch(blameAudioOn(param));
   }
 
   /**

@@ -117,7 +117,7 @@ export class GenerateService {
     if (request.speech) {
       const bytes = this.voice.decodeBase64(request.speech.data, request.speech.param);
       this.voice.checkTranscription(request.speech.param);
-      transcript = (await this.voice.transcribe(await this.voice.decode(bytes, signal), signal)).text;
+      transcript = (await this.voice.transcribe(await this.voice.decode(bytes, request.speech.param, signal), signal)).text;
     }
     if (route.task === 'stt') return this.text(id, transcript ?? '');
 

@@ -36,6 +36,17 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The audio layer blames `file` (the upload field of transcriptions). Audio that arrives in another field (a voice's
+ * `audio_sample`, base64 in a JSON body) is that field's fault: rethrown as the same 4xx naming `param`.
+ */
+export function blameAudioOn(param: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof AudioInputError) throw new ApiError(error.status, error.message, 'invalid_request_error', param, error.code);
+    throw error;
+  };
+}
+
 export const INTERNAL_ERROR_MESSAGE = 'The server had an error while processing your request. The error was logged; try again later.';
 
 const STATUS_TEXT_TO_CODE: Record<number, string | null> = {
@@ -103,6 +114,13 @@ function unreadableBody(error: unknown): ApiError | undefined {
   return new ApiError(400, `The request body could not be read: ${message}`, 'invalid_request_error', null, 'invalid_body');
 }
 
+/** The multipart field that carries the upload, per route: `file` (transcriptions), `audio_sample` (voices). */
+const UPLOAD_FIELDS: Record<string, string> = { '/v1/audio/voices': 'audio_sample' };
+
+function uploadFieldOf(path: string): string {
+  return UPLOAD_FIELDS[path.replace(/\/+$/, '')] ?? 'file';
+}
+
 function fromHttpException(error: HttpException, request: { method: string; url: string }): ApiError {
   const status = error.getStatus();
   const path = request.url.split('?')[0];
@@ -110,12 +128,12 @@ function fromHttpException(error: HttpException, request: { method: string; url:
     return new ApiError(404, `Invalid URL (${request.method} ${path})`, 'invalid_request_error', null, 'unknown_url');
   }
   if (status === 413) {
-    return new ApiError(413, tooLargeMessage(error.message), 'invalid_request_error', 'file', 'request_too_large');
+    return new ApiError(413, tooLargeMessage(error.message), 'invalid_request_error', uploadFieldOf(path), 'request_too_large');
   }
   const response = error.getResponse();
   const message = typeof response === 'object' && response && 'message' in response ? String((response as { message: unknown }).message) : error.message;
   if (status === 400) {
-    const multipart = multipartError(message);
+    const multipart = multipartError(message, uploadFieldOf(path));
     if (multipart) return multipart;
   }
   return new ApiError(status, message, status >= 500 ? 'server_error' : 'invalid_request_error', null, STATUS_TEXT_TO_CODE[status] ?? null);
@@ -130,9 +148,9 @@ function tooLargeMessage(raw: string): string {
  * them: "Too many files", "Field value too long - prompt", "Multipart: Unexpected end of form") → a 400 with code
  * `invalid_multipart` and, where one is to blame, the field as `param`; without this they left with code null.
  */
-const MULTIPART_PROBLEMS: Array<{ pattern: RegExp; param?: string }> = [
-  { pattern: /^Too many files$/, param: 'file' },
-  { pattern: /^Unexpected (file )?field\b/, param: 'file' },
+const MULTIPART_PROBLEMS: Array<{ pattern: RegExp; /** The route's upload field is to blame. */ upload?: true }> = [
+  { pattern: /^Too many files$/, upload: true },
+  { pattern: /^Unexpected (file )?field\b/, upload: true },
   { pattern: /^Too many (parts|fields)$/ },
   { pattern: /^Field (name|value) too long\b/ },
   { pattern: /^Field name (missing|nesting too deep|array index too large)\b/ },
@@ -140,12 +158,12 @@ const MULTIPART_PROBLEMS: Array<{ pattern: RegExp; param?: string }> = [
   { pattern: /^Multipart: / },
 ];
 
-function multipartError(message: string): ApiError | undefined {
+function multipartError(message: string, uploadField: string): ApiError | undefined {
   const problem = MULTIPART_PROBLEMS.find(({ pattern }) => pattern.test(message));
   if (!problem) return undefined;
   // multer appends " - <field>" when a field is to blame.
   const field = / - (.+)$/.exec(message)?.[1];
-  const param = problem.param ?? field ?? null;
-  const detail = problem.param === 'file' ? `${message}. Send exactly one file, in the field 'file'.` : `${message}.`;
+  const param = problem.upload ? uploadField : (field ?? null);
+  const detail = problem.upload ? `${message}. Send exactly one file, in the field '${uploadField}'.` : `${message}.`;
   return new ApiError(400, `Invalid multipart/form-data body: ${detail}`, 'invalid_request_error', param, 'invalid_multipart');
 }

@@ -113,17 +113,24 @@ export class VoiceStore {
     return voice;
   }
 
-  async load(id: string): Promise<VoiceEmbedding> {
+  /** The voice's conditioning; undefined when the voice was deleted (also while it was being read). */
+  async load(id: string): Promise<VoiceEmbedding | undefined> {
     const cached = this.cache.get(id);
     if (cached) {
       this.remember(id, cached);
       return cached;
     }
     const folder = join(this.dir, id);
-    const meta = JSON.parse(await readFile(join(folder, META), 'utf8')) as VoiceFile;
     const embedding: VoiceEmbedding = {};
-    for (const [name, layout] of Object.entries(meta.tensors)) {
-      embedding[name] = tensorFrom(layout.type, layout.dims, await readFile(join(folder, `${name}.bin`)));
+    try {
+      const meta = JSON.parse(await readFile(join(folder, META), 'utf8')) as VoiceFile;
+      for (const [name, layout] of Object.entries(meta.tensors)) {
+        embedding[name] = tensorFrom(layout.type, layout.dims, await readFile(join(folder, `${name}.bin`)));
+      }
+    } catch (error) {
+      // A deletion leaves the index before it touches the files: a voice gone from the index is gone, not broken.
+      if (!this.index.has(id)) return undefined;
+      throw error;
     }
     this.remember(id, embedding);
     return embedding;
@@ -131,11 +138,18 @@ export class VoiceStore {
 
   /** False when there is no such voice. */
   async delete(id: string): Promise<boolean> {
-    if (!this.index.has(id)) return false;
-    const trash = join(this.dir, `${TRASH_PREFIX}${id}`);
-    await rename(join(this.dir, id), trash);
+    const voice = this.index.get(id);
+    if (!voice) return false;
+    // Out of the index first, so a read racing this deletion can tell a deleted voice from damaged files.
     this.index.delete(id);
     this.cache.delete(id);
+    const trash = join(this.dir, `${TRASH_PREFIX}${id}`);
+    try {
+      await rename(join(this.dir, id), trash);
+    } catch (error) {
+      this.index.set(id, voice);
+      throw error;
+    }
     await rm(trash, { recursive: true, force: true });
     return true;
   }

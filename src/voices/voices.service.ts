@@ -5,12 +5,11 @@
  */
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import type { CustomVoice, VoiceEmbedding } from '../../plugins/sdk';
-import { AudioInputError } from '../audio/errors';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AudioService, SPEECH_SAMPLE_RATE } from '../engine/audio.service';
 import { EngineService } from '../engine/engine.service';
 import type { ServedModel } from '../engine/model-registry';
-import { ApiError } from '../http/openai-error';
+import { ApiError, blameAudioOn } from '../http/openai-error';
 import type { UploadedAudio } from '../transcription/transcription.service';
 import { isVoiceId, VoiceStore, type StoredVoice } from './voice-store';
 import type { CreateVoiceDto, VoiceDeletedDto, VoiceResourceDto } from './voices.dto';
@@ -33,6 +32,8 @@ const badSample = (message: string, code: string, status = 400) => new ApiError(
 @Injectable()
 export class VoicesService implements OnModuleInit {
   readonly store: VoiceStore;
+  /** Names of voices whose creation is under way (not stored yet). */
+  private readonly namesBeingCreated = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -53,14 +54,21 @@ export class VoicesService implements OnModuleInit {
     }
     // Model problems first: no time is spent decoding for a request that cannot succeed.
     const model = this.engine.cloningModel(dto.model);
-    if (this.store.findByName(dto.name)) {
+    // A name is taken from the check on, not from when the voice is stored: a creation under the same name that
+    // arrives while this one decodes and embeds must see it (checked and reserved with no await in between).
+    if (this.store.findByName(dto.name) || this.namesBeingCreated.has(dto.name)) {
       throw new ApiError(400, `A voice named '${dto.name}' exists already; names pick voices in /v1/audio/speech, so they are unique.`, 'invalid_request_error', 'name', 'duplicate_voice_name');
     }
-    // The decoder takes the upload's bytes over (transfers them to its worker): keep a copy first if asked to.
-    const sample = this.config.KEEP_VOICE_SAMPLES ? Buffer.from(file.buffer) : undefined;
-    const embedding = await this.embedClip(file.buffer, model, 'audio_sample', signal);
-    const voice = await this.store.create({ name: dto.name, model: model.info.id, consent: dto.consent }, embedding, sample);
-    return toVoiceResource(voice);
+    this.namesBeingCreated.add(dto.name);
+    try {
+      // The decoder takes the upload's bytes over (transfers them to its worker): keep a copy first if asked to.
+      const sample = this.config.KEEP_VOICE_SAMPLES ? Buffer.from(file.buffer) : undefined;
+      const embedding = await this.embedClip(file.buffer, model, 'audio_sample', signal);
+      const voice = await this.store.create({ name: dto.name, model: model.info.id, consent: dto.consent }, embedding, sample);
+      return toVoiceResource(voice);
+    } finally {
+      this.namesBeingCreated.delete(dto.name);
+    }
   }
 
   /**
@@ -70,13 +78,7 @@ export class VoicesService implements OnModuleInit {
    */
   async embedClip(bytes: Uint8Array, model: ServedModel, param: string, signal: AbortSignal): Promise<VoiceEmbedding> {
     const bad = (message: string, code: string, status = 400) => new ApiError(status, message, 'invalid_request_error', param, code);
-    let samples: Float32Array;
-    try {
-      samples = (await this.audio.decodeAt(bytes, SPEECH_SAMPLE_RATE, signal)).samples;
-    } catch (error) {
-      if (error instanceof AudioInputError) throw bad(error.message, error.code, error.status);
-      throw error;
-    }
+    const { samples } = await this.audio.decodeAt(bytes, SPEECH_SAMPLE_RATE, signal).catch(blameAudioOn(param));
     const seconds = samples.length / SPEECH_SAMPLE_RATE;
     if (seconds < this.config.VOICE_MIN_SECONDS) {
       throw bad(`The audio sample is ${seconds.toFixed(1)} s long; at least ${this.config.VOICE_MIN_SECONDS} s of one speaker are needed to clone a voice.`, 'audio_too_short');
@@ -113,6 +115,9 @@ export class VoicesService implements OnModuleInit {
       if (!byId) return undefined;
       throw new ApiError(400, `The voice '${stored.name}' was made with the model '${stored.model}' and only works with it (this request uses '${model}').`, 'invalid_request_error', 'voice', 'voice_model_mismatch');
     }
-    return { id: stored.id, name: stored.name, embedding: await this.store.load(stored.id) };
+    const embedding = await this.store.load(stored.id);
+    // Deleted while this request looked it up: as if it had never been there.
+    if (!embedding) throw new ApiError(400, `No voice with id '${stored.id}' (it was just deleted). GET /v1/audio/voices lists them.`, 'invalid_request_error', 'voice', 'voice_not_found');
+    return { id: stored.id, name: stored.name, embedding };
   }
 }

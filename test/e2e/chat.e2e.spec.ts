@@ -337,6 +337,20 @@ describe('request validation', () => {
     expect(llm.calls).toHaveLength(0);
   });
 
+  it('rejects base64 that is not audio with invalid_audio naming the part, not `file`', async () => {
+    const notAudio = Buffer.from('this is text, not audio at all. '.repeat(20)).toString('base64');
+    const error = await errorOf(
+      server.client.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Listen:' }, { type: 'input_audio', input_audio: { data: notAudio, format: 'wav' } }] }],
+      }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('invalid_audio');
+    expect(error.param).toBe('messages[0].content[1].input_audio.data');
+    expect(llm.calls).toHaveLength(0);
+  });
+
   it('rejects an unknown voice with a 400 before any audio is sent', async () => {
     const error = await errorOf(
       server.client.chat.completions.create({ model: 'm', modalities: ['text', 'audio'], audio: { voice: 'no-such-voice', format: 'wav' }, messages: [{ role: 'user', content: 'say verbatim: Hi' }] }),

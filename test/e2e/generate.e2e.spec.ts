@@ -148,6 +148,12 @@ describe('POST /generate limits and errors (OpenAI envelope)', () => {
     expect(error.param).toBe('messages[1].content[1].audio.data');
   });
 
+  it('400 invalid_audio for speech_audio that is base64 but not audio, naming the field, not `file`', async () => {
+    const notAudio = Buffer.from('this is text, not audio at all. '.repeat(20)).toString('base64');
+    const error = await expectError(await generate(original('alloy', 'Reply to this.', notAudio)), 400, 'invalid_audio');
+    expect(error.param).toBe('messages[1].content[1].audio.data');
+  });
+
   it('400 voice_cloning_unavailable for a reference clip when no cloning model is installed', async () => {
     const clip = Buffer.from(await encodeTestInput('wav', { samples: tone(180, 6, 16_000), sampleRate: 16_000 })).toString('base64');
     const error = await expectError(await generate(original(clip, 'say verbatim: Hello.')), 400, 'voice_cloning_unavailable');

@@ -18,9 +18,9 @@ export interface Upload {
   contentType: string;
 }
 
-/** One second of a tone in every container: the seeds every mutation starts from. */
-export async function encodeClips(): Promise<Clips> {
-  const pcm = { samples: tone(440, 1, 16_000), sampleRate: 16_000 };
+/** A tone (one second by default) in every container: the seeds every mutation starts from. */
+export async function encodeClips(seconds = 1): Promise<Clips> {
+  const pcm = { samples: tone(440, seconds, 16_000), sampleRate: 16_000 };
   const clips = {} as Clips;
   for (const format of CLIP_FORMATS) clips[format] = await encodeTestInput(format, pcm);
   return clips;

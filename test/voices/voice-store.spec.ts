@@ -26,7 +26,7 @@ describe('VoiceStore', () => {
     await reopened.open();
     expect(reopened.list()).toEqual([voice]);
     expect(reopened.findByName('Ann')).toEqual(voice);
-    const loaded = await reopened.load(voice.id);
+    const loaded = (await reopened.load(voice.id))!;
     expect(loaded.audio_features).toEqual({ type: 'float32', dims: [1, 2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6.5) });
     expect(loaded.audio_tokens.data).toEqual(BigInt64Array.of(7n, 8n, 4299n));
   });
