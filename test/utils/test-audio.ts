@@ -1,5 +1,6 @@
 import type { Pcm } from '../../src/audio/pcm';
 import { ffmpegEncode } from '../audio/helpers';
+import { pcm16Wav } from './wav';
 
 /** Every file format OpenAI accepts for uploads, by the extension a client would give it. */
 export const INPUT_FORMATS = ['flac', 'mp3', 'mp4', 'mpeg', 'mpga', 'm4a', 'ogg', 'wav', 'webm'] as const;
@@ -25,20 +26,5 @@ export function encodeTestInput(format: InputFormat, pcm: Pcm): Promise<Uint8Arr
 
 /** A canonical 44-byte-header 16-bit mono PCM WAV of silence (Pollinations probe sample.wav: 0.1 s at 8 kHz), built byte by byte. */
 export function silentWav(seconds: number, sampleRate: number): Uint8Array {
-  const dataBytes = Math.round(seconds * sampleRate) * 2;
-  const wav = Buffer.alloc(44 + dataBytes);
-  wav.write('RIFF', 0, 'latin1');
-  wav.writeUInt32LE(36 + dataBytes, 4);
-  wav.write('WAVE', 8, 'latin1');
-  wav.write('fmt ', 12, 'latin1');
-  wav.writeUInt32LE(16, 16);
-  wav.writeUInt16LE(1, 20); // PCM
-  wav.writeUInt16LE(1, 22); // mono
-  wav.writeUInt32LE(sampleRate, 24);
-  wav.writeUInt32LE(sampleRate * 2, 28);
-  wav.writeUInt16LE(2, 32);
-  wav.writeUInt16LE(16, 34);
-  wav.write('data', 36, 'latin1');
-  wav.writeUInt32LE(dataBytes, 40);
-  return new Uint8Array(wav);
+  return new Uint8Array(pcm16Wav(new Float32Array(Math.round(seconds * sampleRate)), sampleRate));
 }
