@@ -3,9 +3,8 @@
  * The model is built here, in memory, so the check needs no file.
  */
 import { onnx } from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 import type { DeviceProbe } from './devices';
-import { sessionOptions } from './worker/sessions';
+import { loadOnnxRuntime, sessionOptions } from './worker/sessions';
 
 function identityModel(): Uint8Array {
   const tensor = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }] } } } });
@@ -18,6 +17,7 @@ function identityModel(): Uint8Array {
 }
 
 export const probeDevice: DeviceProbe = async (_device, options) => {
+  const ort = await loadOnnxRuntime();
   const session = await ort.InferenceSession.create(identityModel(), sessionOptions(options));
   try {
     await session.run({ x: new ort.Tensor('float32', new Float32Array([1]), [1]) });
